@@ -1,0 +1,17 @@
+"""Audience Reactions: a crowd of faces reacts to the emotion of a speech."""
+import bpy
+
+from . import operators, panels, properties
+
+_register, _unregister = bpy.utils.register_classes_factory(
+    (properties.AudienceSettings, *operators.classes, *panels.classes))
+
+
+def register():
+    _register()
+    bpy.types.Scene.audience = bpy.props.PointerProperty(type=properties.AudienceSettings)
+
+
+def unregister():
+    del bpy.types.Scene.audience
+    _unregister()

@@ -1,0 +1,92 @@
+"""Every difference between Blender 4.2, 4.4+ (slotted actions) and 5.0 (no Action.fcurves, strips) lives here."""
+from __future__ import annotations
+
+import bpy
+
+
+def sequencer_strips(scene) -> list:
+    """All strips of the scene, inside meta strips too ("sequences" before 5.0, "strips" from 5.0)."""
+    editor = scene.sequence_editor
+    if editor is None:
+        return []
+    return list(editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all)
+
+
+def top_level_strips(scene):
+    """The strip collection that new strips are added to."""
+    editor = scene.sequence_editor or scene.sequence_editor_create()
+    return editor.strips if hasattr(editor, "strips") else editor.sequences
+
+
+def is_sound_strip(strip) -> bool:
+    return strip.type == "SOUND"
+
+
+def has_slots(action) -> bool:
+    """Blender 4.4+ (slotted actions)."""
+    return hasattr(action, "slots")
+
+
+def assign_action(anim_data, action) -> None:
+    """Make `action` the active action of `anim_data`, with a slot on 4.4+."""
+    anim_data.action = action
+    if has_slots(action) and anim_data.action_slot is None:
+        anim_data.action_slot = _slot_for(action, anim_data.id_data)
+
+
+def _slot_for(action, datablock):
+    id_type = datablock.id_type if hasattr(datablock, "id_type") else type(datablock).__name__.upper()
+    for slot in action.slots:
+        if slot.target_id_type == id_type:
+            return slot
+    return action.slots.new(id_type=id_type, name=datablock.name)
+
+
+def fcurves(action, datablock):
+    """The F-curve collection of `action` for `datablock` (one action per datablock here)."""
+    if not has_slots(action):
+        return action.fcurves
+    from bpy_extras.anim_utils import action_ensure_channelbag_for_slot
+
+    return action_ensure_channelbag_for_slot(action, _slot_for(action, datablock)).fcurves
+
+
+def new_fcurve(action, datablock, data_path: str, group: str):
+    """A new F-curve in `action` for `datablock`, in channel group `group`."""
+    if not has_slots(action):
+        return action.fcurves.new(data_path, index=0, action_group=group)
+    return fcurves(action, datablock).new(data_path, index=0, group_name=group)
+
+
+def existing_fcurves(action):
+    """All F-curves of an action, in any slot, without creating anything."""
+    if not has_slots(action):
+        return list(action.fcurves)
+    return [fc for layer in action.layers for strip in layer.strips for bag in strip.channelbags for fc in bag.fcurves]
+
+
+def remove_fcurve(action, fcurve) -> None:
+    if not has_slots(action):
+        action.fcurves.remove(fcurve)
+        return
+    for layer in action.layers:
+        for strip in layer.strips:
+            for bag in strip.channelbags:
+                if any(fc == fcurve for fc in bag.fcurves):
+                    bag.fcurves.remove(fcurve)
+                    return
+
+
+def new_nla_strip(track, name: str, start: int, action, datablock):
+    strip = track.strips.new(name, int(start), action)
+    if has_slots(action):
+        strip.action_slot = _slot_for(action, datablock)
+    return strip
+
+
+def frames_per_second(scene) -> float:
+    return scene.render.fps / scene.render.fps_base
+
+
+def is_background() -> bool:
+    return bpy.app.background

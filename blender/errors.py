@@ -1,0 +1,2 @@
+class AudienceError(Exception):
+    """Something the user can fix: the message says what and where. Nothing was changed."""

@@ -1,0 +1,173 @@
+"""Animate audience: the one code path behind the button, scripts and batch mode.
+
+Everything the user could have got wrong is checked before anything in the scene changes,
+so a failed run leaves the scene as it was.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..crowd.members import react, temperament
+from ..crowd.presets import expression_table
+from ..ml.model import DEFAULT_MODEL_DIR, EmotionModel, ModelError
+from ..ml.timeline import Timeline, predict_timeline
+from . import audio, keys
+from .errors import AudienceError
+
+
+@dataclass
+class Settings:
+    strip: str
+    faces: str
+    preset: str = "ARKIT"
+    mode: str = "MIRROR"
+    seed: int = 0
+    strength: float = 1.0
+    smoothing: float = 1.0
+    model: str = ""   # folder or metadata JSON; empty: the shipped model
+
+
+@dataclass
+class Result:
+    faces: list = field(default_factory=list)       # names of the faces animated
+    keys_per_face: int = 0
+    duration_s: float = 0.0
+    frames: np.ndarray = None
+    timeline: Timeline = None
+    notes: list = field(default_factory=list)      # things the user should know (skipped faces, missing keys)
+
+    def summary(self) -> str:
+        m, s = divmod(int(round(self.duration_s)), 60)
+        return f"Animated {len(self.faces)} faces, {self.keys_per_face} keys each, {m}:{s:02d} of speech"
+
+
+_models: dict = {}
+
+
+def load_model(path: str) -> EmotionModel:
+    """Load once per session; reload when the file changes."""
+    path = path or DEFAULT_MODEL_DIR
+    meta = os.path.join(path, "emotion_model.json") if os.path.isdir(path) else path
+    try:
+        stamp = os.stat(meta).st_mtime_ns
+    except OSError:
+        stamp = None
+    cached = _models.get(path)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    try:
+        model = EmotionModel.load(path)
+    except ModelError as e:
+        raise AudienceError(str(e)) from None
+    _models[path] = (stamp, model)
+    return model
+
+
+def find_faces(collection_name: str) -> tuple:
+    """([(face object, Key datablock)], notes) for the faces collection, one entry per Key datablock."""
+    import bpy
+
+    if not collection_name:
+        raise AudienceError("pick the faces collection (Audience tab > Faces)")
+    collection = bpy.data.collections.get(collection_name)
+    if collection is None:
+        raise AudienceError(f"no collection named '{collection_name}'")
+    faces, notes, not_mesh, no_keys, linked = [], [], [], [], []
+    seen = {}
+    for obj in sorted(collection.all_objects, key=lambda o: o.name):
+        if obj.type != "MESH":
+            not_mesh.append(obj.name)
+            continue
+        key = obj.data.shape_keys
+        if key is None or len(key.key_blocks) < 2:
+            no_keys.append(obj.name)
+            continue
+        if key.library is not None or (key.override_library is None and obj.data.library is not None):
+            linked.append(obj.name)
+            continue
+        if key.name in seen:
+            notes.append(f"'{obj.name}' shares shape keys with '{seen[key.name]}': they move together")
+            continue
+        seen[key.name] = obj.name
+        faces.append((obj, key))
+    if not_mesh:
+        notes.append(f"skipped {len(not_mesh)} objects that are not meshes ({_names(not_mesh)})")
+    if no_keys:
+        notes.append(f"skipped {len(no_keys)} meshes without shape keys ({_names(no_keys)})")
+    if linked:
+        notes.append(f"skipped {len(linked)} linked faces: make a library override first ({_names(linked)})")
+    if not faces:
+        what = "objects" if len(collection.all_objects) else "nothing"
+        raise AudienceError(f"collection '{collection_name}' has no meshes with shape keys "
+                            f"({what} in it; " + "; ".join(notes or ["it is empty"]) + ")")
+    return faces, notes
+
+
+def _names(names: list, most: int = 3) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def key_frames(times: np.ndarray, first_frame: int, fps: float) -> tuple:
+    """Whole scene frames for prediction times, rounded up so a key never comes before what it reacts to."""
+    frames = first_frame + np.ceil(times * fps - 1e-6)
+    frames, index = np.unique(frames, return_index=True)
+    return frames, index
+
+
+def animate(scene, settings: Settings, progress=None) -> Result:
+    """Decode, predict, write keys. Raises AudienceError (scene untouched) on anything the user can fix."""
+    progress = progress or (lambda fraction, message: None)
+    strip = audio.find_sound_strip(scene, settings.strip)
+    faces, notes = find_faces(settings.faces)
+    try:
+        names, table = expression_table(settings.preset, settings.mode)
+    except ValueError as e:
+        raise AudienceError(str(e)) from None
+    plans = []
+    for obj, key in faces:
+        have = [i for i, n in enumerate(names) if n in key.key_blocks]
+        if have:
+            plans.append((obj, key, have))
+    if not plans:
+        raise AudienceError(f"preset {settings.preset} names no shape key the faces have "
+                            f"(faces have e.g. {_names([kb.name for kb in faces[0][1].key_blocks[1:]])})")
+    unused = sorted({names[i] for _o, k, _h in plans for i in range(len(names)) if names[i] not in k.key_blocks})
+    if unused:
+        notes.append(f"not found on some faces: {_names(unused, 6)}")
+    skipped = [o.name for o, k in faces if not any(n in k.key_blocks for n in names)]
+    if skipped:
+        notes.append(f"{len(skipped)} faces have none of the preset's shape keys ({_names(skipped)})")
+    model = load_model(settings.model)
+
+    progress(0.05, "decoding audio")
+    sound = audio.strip_audio(scene, strip, model.sample_rate)
+    progress(0.2, "predicting emotion")
+    timeline = predict_timeline(sound.samples, model, settings.smoothing)
+    frames, index = key_frames(timeline.times, sound.first_frame, sound.fps)
+    times = timeline.times[index]
+
+    result = Result(frames=frames, timeline=timeline, notes=notes, keys_per_face=len(frames),
+                    duration_s=len(sound.samples) / sound.rate)
+    nla = []
+    for n, (obj, key, have) in enumerate(plans):
+        member = temperament(obj.name, settings.seed, len(have))
+        values = react(times, timeline.probs[index], table[:, have], member, settings.strength)
+        where = keys.write_face(key, obj.name, frames, {names[i]: values[j] for j, i in enumerate(have)})
+        if where == "NLA":
+            nla.append(obj.name)
+        result.faces.append(obj.name)
+        progress(0.3 + 0.7 * (n + 1) / len(plans), f"keyed {obj.name}")
+    if nla:
+        notes.append(f"{len(nla)} faces already had an action: keys went onto the NLA track "
+                     f"'{keys.NLA_TRACK}' ({_names(nla)})")
+    return result
+
+
+def clear(collection_name: str) -> int:
+    """Remove what the tool wrote on the faces of a collection; return how many faces were cleared."""
+    faces, _notes = find_faces(collection_name)
+    return sum(keys.clear_face(key) for _obj, key in faces)

@@ -1,0 +1,130 @@
+"""The one module that writes keyframes.
+
+Each face's shape keys (its Key datablock) get the tool's own action, "Audience <face>".
+It is the active action when the face had none, so the artist can edit the keys straight
+away; when the artist already has an action there, ours goes on an NLA track beneath it and
+theirs is left alone. The action remembers which F-curves the tool wrote: re-running
+replaces only those, and clearing removes only those.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+import bpy
+
+from . import compat
+
+TAG = "audience_reactions"          # custom property on the tool's actions: JSON list of written paths
+NLA_TRACK = "Audience Reactions"
+
+
+def shape_key_path(name: str) -> str:
+    return f'key_blocks["{bpy.utils.escape_identifier(name)}"].value'
+
+
+def is_ours(action) -> bool:
+    return action is not None and TAG in action.keys()
+
+
+def written_paths(action) -> list:
+    try:
+        return list(json.loads(action[TAG]))
+    except (KeyError, TypeError, ValueError):
+        return []
+
+
+def find_action(key) -> tuple:
+    """(our action or None, where: 'ACTIVE' | 'NLA' | None) for a Key datablock."""
+    anim = key.animation_data
+    if anim is None:
+        return None, None
+    if is_ours(anim.action):
+        return anim.action, "ACTIVE"
+    track = anim.nla_tracks.get(NLA_TRACK)
+    if track:
+        for strip in track.strips:
+            if is_ours(strip.action):
+                return strip.action, "NLA"
+    return None, None
+
+
+def _ensure_action(key, face_name: str, start_frame: int):
+    action, where = find_action(key)
+    anim = key.animation_data or key.animation_data_create()
+    if action is None:
+        action = bpy.data.actions.new(f"Audience {face_name}")
+        action[TAG] = "[]"
+    if where is None:
+        if anim.action is None:
+            compat.assign_action(anim, action)
+            where = "ACTIVE"
+        else:
+            track = anim.nla_tracks.new()
+            track.name = NLA_TRACK
+            compat.new_nla_strip(track, action.name, start_frame, action, key)
+            where = "NLA"
+    return action, where
+
+
+def write_face(key, face_name: str, frames: np.ndarray, values: dict) -> str:
+    """Write `values` {shape key name: array per frame} at `frames`; return where ('ACTIVE' or 'NLA').
+
+    Replaces only the F-curves this tool wrote before on this face.
+    """
+    action, where = _ensure_action(key, face_name, int(frames[0]) if len(frames) else 1)
+    remove_written(action)
+    paths = []
+    co = np.empty(2 * len(frames), dtype=np.float32)
+    co[0::2] = frames
+    for name, vals in values.items():
+        path = shape_key_path(name)
+        fc = compat.new_fcurve(action, key, path, "Audience Reactions")
+        fc.keyframe_points.add(len(frames))
+        co[1::2] = vals
+        fc.keyframe_points.foreach_set("co", co)
+        fc.update()
+        paths.append(path)
+    action[TAG] = json.dumps(paths)
+    if where == "NLA":
+        _fit_nla_strip(key, action)
+    return where
+
+
+def _fit_nla_strip(key, action):
+    track = key.animation_data.nla_tracks.get(NLA_TRACK)
+    for strip in track.strips:
+        if strip.action == action:
+            start, end = action.frame_range
+            strip.action_frame_start, strip.action_frame_end = start, end
+            strip.frame_start, strip.frame_end = start, end
+
+
+def remove_written(action) -> int:
+    """Remove the F-curves this tool wrote into `action`; the artist's own curves stay."""
+    paths = set(written_paths(action))
+    removed = 0
+    for fc in compat.existing_fcurves(action):
+        if fc.data_path in paths:
+            compat.remove_fcurve(action, fc)
+            removed += 1
+    action[TAG] = "[]"
+    return removed
+
+
+def clear_face(key) -> bool:
+    """Undo what the tool did to one face; keep any curve the artist added to our action."""
+    action, where = find_action(key)
+    if action is None:
+        return False
+    remove_written(action)
+    if compat.existing_fcurves(action):
+        return True  # the artist keyed something in it: keep the action with their curves
+    anim = key.animation_data
+    if where == "ACTIVE":
+        anim.action = None
+    else:
+        anim.nla_tracks.remove(anim.nla_tracks[NLA_TRACK])
+    bpy.data.actions.remove(action)
+    return True

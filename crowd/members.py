@@ -1,0 +1,46 @@
+"""Each audience member reacts with their own delay, intensity and a little jitter: never in lockstep."""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Temperament:
+    delay_s: float      # how long after the speech this member reacts
+    intensity: float    # how strongly
+    key_gain: tuple     # per shape key, so two members do not pull the same face
+    rng_seed: int       # for the jitter
+
+
+def temperament(name: str, seed: int, n_keys: int) -> Temperament:
+    """Seeded from the member's name and the scene seed, so adding a face does not change the others."""
+    member_seed = [seed & 0xFFFFFFFF, zlib.crc32(name.encode("utf-8"))]
+    rng = np.random.default_rng(member_seed)
+    return Temperament(
+        delay_s=float(rng.uniform(0.2, 0.9)),
+        intensity=float(rng.uniform(0.6, 1.0)),
+        key_gain=tuple(rng.uniform(0.8, 1.2, n_keys)),
+        rng_seed=int(rng.integers(0, 2**31)),
+    )
+
+
+def react(times: np.ndarray, probs: np.ndarray, table: np.ndarray, member: Temperament,
+          strength: float = 1.0, jitter: float = 0.05) -> np.ndarray:
+    """Shape-key values (n_keys, n_times) for one member at `times`.
+
+    The member at time t shows what the speaker said at t - delay (never earlier speech
+    than they could have heard); before the speech starts they are at rest.
+    """
+    heard = times - member.delay_s
+    delayed = np.stack([np.interp(heard, times, probs[:, c], left=probs[0, c]) for c in range(probs.shape[1])], axis=1)
+    values = (delayed @ table).T * (member.intensity * strength) * np.asarray(member.key_gain)[:, None]
+    if jitter > 0 and values.size:
+        rng = np.random.default_rng(member.rng_seed)
+        noise = rng.normal(0.0, jitter, values.shape)
+        # Smooth over three keys so the jitter reads as life, not flicker.
+        noise = (noise + np.roll(noise, 1, axis=1) + np.roll(noise, -1, axis=1)) / 3
+        values = values * (1.0 + noise)
+    return np.clip(values, 0.0, 1.0)

@@ -1,0 +1,75 @@
+"""Emotion -> shape-key weights. A face uses the keys it has; missing names are reported, not fatal."""
+from __future__ import annotations
+
+import numpy as np
+
+EMOTIONS = ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised")
+
+
+def _both(name: str, weight: float, left: str = "Left", right: str = "Right") -> dict:
+    return {name + left: weight, name + right: weight}
+
+
+# ARKit-52 blendshape names (Apple ARFaceAnchor), as exported by most face rigs and generators.
+ARKIT = {
+    "neutral": {},
+    "calm": {**_both("mouthSmile", 0.15), **_both("eyeSquint", 0.1)},
+    "happy": {**_both("mouthSmile", 0.8), **_both("cheekSquint", 0.5), **_both("eyeSquint", 0.3), "jawOpen": 0.15},
+    "sad": {"browInnerUp": 0.7, **_both("mouthFrown", 0.6), **_both("mouthPress", 0.2), **_both("eyeLookDown", 0.25)},
+    "angry": {**_both("browDown", 0.8), **_both("noseSneer", 0.4), **_both("mouthPress", 0.4), **_both("eyeSquint", 0.3),
+              "jawForward": 0.2},
+    "fearful": {"browInnerUp": 0.8, **_both("browOuterUp", 0.5), **_both("eyeWide", 0.7), **_both("mouthStretch", 0.4),
+                "jawOpen": 0.2},
+    "disgust": {**_both("noseSneer", 0.7), **_both("mouthUpperUp", 0.5), **_both("browDown", 0.3),
+                **_both("mouthFrown", 0.3)},
+    "surprised": {"browInnerUp": 0.7, **_both("browOuterUp", 0.8), **_both("eyeWide", 0.8), "jawOpen": 0.5,
+                  "mouthFunnel": 0.2},
+}
+
+# Faceshift-style names (smile, frown, Sneer, Puff, BrowsU_C, ...), as on many older and game rigs.
+FACESHIFT = {
+    "neutral": {},
+    "calm": {"smile": 0.15, **_both("MouthSmile", 0.15, "_L", "_R")},
+    "happy": {"smile": 0.8, **_both("MouthSmile", 0.8, "_L", "_R"), **_both("CheekSquint", 0.5, "_L", "_R"),
+              **_both("EyeSquint", 0.3, "_L", "_R")},
+    "sad": {"frown": 0.6, **_both("MouthFrown", 0.6, "_L", "_R"), "BrowsU_C": 0.7, "LipsTogether": 0.2},
+    "angry": {**_both("BrowsD", 0.8, "_L", "_R"), "Sneer": 0.4, **_both("Sneer", 0.4, "_L", "_R"), "frown": 0.3,
+              **_both("EyeSquint", 0.3, "_L", "_R"), "Puff": 0.2},
+    "fearful": {"BrowsU_C": 0.8, **_both("BrowsU", 0.5, "_L", "_R"), **_both("EyeOpen", 0.7, "_L", "_R"),
+                **_both("LipsStretch", 0.4, "_L", "_R"), "CH": 0.2},
+    "disgust": {"Sneer": 0.7, **_both("Sneer", 0.7, "_L", "_R"), **_both("LipsUpperUp", 0.5, "_L", "_R"),
+                **_both("BrowsD", 0.3, "_L", "_R"), "frown": 0.3},
+    "surprised": {"BrowsU_C": 0.7, **_both("BrowsU", 0.8, "_L", "_R"), **_both("EyeOpen", 0.8, "_L", "_R"),
+                  "JawOpen": 0.5, "AA": 0.5},
+}
+
+PRESETS = {"ARKIT": ARKIT, "FACESHIFT": FACESHIFT}
+
+# "React" mode: how a listener feels about what the speaker feels (rows: speaker, columns: audience).
+REACTIONS = {
+    "neutral": {"neutral": 1.0},
+    "calm": {"calm": 1.0},
+    "happy": {"happy": 1.0},
+    "sad": {"sad": 0.7, "calm": 0.3},               # sympathy
+    "angry": {"fearful": 0.6, "surprised": 0.4},    # shocked, a little afraid
+    "fearful": {"fearful": 0.5, "sad": 0.5},         # concern
+    "disgust": {"disgust": 0.6, "surprised": 0.4},
+    "surprised": {"surprised": 0.7, "happy": 0.3},
+}
+MODES = ("MIRROR", "REACT")
+
+
+def expression_table(preset: str, mode: str = "MIRROR") -> tuple:
+    """(shape-key names, matrix [8 emotions x n keys]) for a preset and a mode."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+    table = PRESETS[preset]
+    names = sorted({k for row in table.values() for k in row})
+    mirror = np.array([[table[e].get(k, 0.0) for k in names] for e in EMOTIONS], dtype=np.float64).reshape(
+        len(EMOTIONS), len(names))
+    if mode == "MIRROR":
+        return names, mirror
+    react = np.array([[REACTIONS[s].get(a, 0.0) for a in EMOTIONS] for s in EMOTIONS])
+    return names, react @ mirror

@@ -1,0 +1,1 @@
+"""Emotion from speech: features, model, timeline. Pure Python: never imports bpy."""

@@ -1,0 +1,133 @@
+"""The emotion model: an XGBoost booster in XGBoost's own UBJ format plus a JSON metadata file.
+
+No pickles: a model file is data, never code. The metadata records the SHA-256 of the
+booster file, which is checked before the booster is loaded.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import features
+
+EMOTIONS = ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised")
+METADATA_FORMAT = 1
+METADATA_NAME = "emotion_model.json"
+DEFAULT_MODEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
+
+
+class ModelError(Exception):
+    """The model files are missing, damaged or do not fit this version of the code."""
+
+
+@dataclass
+class EmotionModel:
+    booster: object
+    classes: tuple
+    sample_rate: int
+    window_s: float
+    hop_s: float
+    feature_names: list
+    metadata: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str = DEFAULT_MODEL_DIR) -> "EmotionModel":
+        """Load from a folder holding emotion_model.json, or from that JSON file itself."""
+        meta_path = os.path.join(path, METADATA_NAME) if os.path.isdir(path) else path
+        meta = read_metadata(meta_path)
+        model_path = os.path.join(os.path.dirname(meta_path), meta["model_file"])
+        try:
+            with open(model_path, "rb") as f:
+                blob = f.read()
+        except OSError as e:
+            raise ModelError(f"cannot read model file {model_path}: {e.strerror}") from None
+        digest = hashlib.sha256(blob).hexdigest()
+        if digest != meta["model_sha256"]:
+            raise ModelError(
+                f"model file {os.path.basename(model_path)} does not match its checksum "
+                "(truncated, damaged or replaced); reinstall the model")
+        import xgboost
+
+        booster = xgboost.Booster()
+        try:
+            booster.load_model(bytearray(blob))
+        except xgboost.core.XGBoostError as e:
+            raise ModelError(f"XGBoost cannot read {os.path.basename(model_path)}: {str(e).splitlines()[0]}") from None
+        booster.set_param({"nthread": os.cpu_count() or 1})
+        return cls(booster, tuple(meta["classes"]), int(meta["sample_rate"]), float(meta["window_s"]),
+                   float(meta["hop_s"]), list(meta["features"]), meta)
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities, shape (n, n_classes)."""
+        if len(x) == 0:
+            return np.zeros((0, len(self.classes)), dtype=np.float32)
+        p = self.booster.inplace_predict(np.ascontiguousarray(x, dtype=np.float32))
+        return np.asarray(p, dtype=np.float32).reshape(len(x), len(self.classes))
+
+
+def read_metadata(meta_path: str) -> dict:
+    """Read and check the metadata JSON; raise ModelError saying what is wrong."""
+    try:
+        with open(meta_path, "rb") as f:
+            raw = f.read(1 << 20)
+    except OSError as e:
+        raise ModelError(f"cannot read model metadata {meta_path}: {e.strerror}") from None
+    try:
+        meta = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelError(f"model metadata {os.path.basename(meta_path)} is not valid JSON ({e})") from None
+    if not isinstance(meta, dict):
+        raise ModelError("model metadata must be a JSON object")
+    version = meta.get("format_version")
+    if version != METADATA_FORMAT:
+        raise ModelError(f"model metadata format {version!r} is not supported (this version reads {METADATA_FORMAT})")
+    if meta.get("feature_version") != features.FEATURE_VERSION:
+        raise ModelError(
+            f"model was trained on feature set {meta.get('feature_version')!r}, this version computes "
+            f"{features.FEATURE_VERSION}; retrain it with `python -m ml.train`")
+    checks = {
+        "model_file": lambda v: isinstance(v, str) and v and os.path.basename(v) == v,
+        "model_sha256": lambda v: isinstance(v, str) and len(v) == 64,
+        "classes": lambda v: isinstance(v, list) and list(v) == list(EMOTIONS),
+        "sample_rate": lambda v: v == features.SAMPLE_RATE,
+        "window_s": lambda v: isinstance(v, (int, float)) and 0.1 <= v <= 30,
+        "hop_s": lambda v: isinstance(v, (int, float)) and 0.05 <= v <= 10,
+        "features": lambda v: v == features.POOLED_NAMES,
+    }
+    for key, ok in checks.items():
+        if key not in meta:
+            raise ModelError(f"model metadata lacks '{key}'")
+        if not ok(meta[key]):
+            raise ModelError(f"model metadata has an unusable '{key}'")
+    return meta
+
+
+def write_model(booster, out_dir: str, window_s: float, hop_s: float, extra: dict,
+                model_file: str = "emotion_model.ubj") -> str:
+    """Save a booster and its metadata (with checksum); return the metadata path."""
+    os.makedirs(out_dir, exist_ok=True)
+    model_path = os.path.join(out_dir, model_file)
+    booster.save_model(model_path)
+    with open(model_path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    meta = {
+        "format_version": METADATA_FORMAT,
+        "feature_version": features.FEATURE_VERSION,
+        "model_file": model_file,
+        "model_sha256": digest,
+        "classes": list(EMOTIONS),
+        "sample_rate": features.SAMPLE_RATE,
+        "window_s": window_s,
+        "hop_s": hop_s,
+        "features": features.POOLED_NAMES,
+        **extra,
+    }
+    meta_path = os.path.join(out_dir, METADATA_NAME)
+    with open(meta_path, "w") as f:
+        json.dump(meta, f, indent=1)
+        f.write("\n")
+    return meta_path

@@ -1,0 +1,44 @@
+"""python -m ml.predict AUDIO_FILE: print the emotion timeline of a speech recording as JSON."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .model import DEFAULT_MODEL_DIR, EmotionModel, ModelError
+from .timeline import predict_timeline
+
+
+def load_audio(path: str, sr: int):
+    """Decode any file libsndfile/audioread reads to mono float32 at `sr`."""
+    import librosa
+
+    y, _ = librosa.load(path, sr=sr, mono=True)
+    return y
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ml.predict", description=__doc__.split(":", 1)[1].strip())
+    parser.add_argument("audio", help="speech recording (wav, flac, ogg, mp3, ...)")
+    parser.add_argument("--model", default=DEFAULT_MODEL_DIR, help="model folder or its emotion_model.json")
+    parser.add_argument("--smoothing", type=float, default=1.0, help="time constant in seconds (0: none)")
+    args = parser.parse_args(argv)
+    try:
+        model = EmotionModel.load(args.model)
+        y = load_audio(args.audio, model.sample_rate)
+    except ModelError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:  # decoding errors come from several libraries
+        print(f"error: cannot decode {args.audio}: {e}", file=sys.stderr)
+        return 2
+    timeline = predict_timeline(y, model, args.smoothing)
+    out = {"audio": args.audio, "duration_s": round(len(y) / model.sample_rate, 3),
+           "window_s": model.window_s, "hop_s": model.hop_s, **timeline.to_dict()}
+    json.dump(out, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""From a mono signal to an emotion timeline: one prediction every hop, windows that end at that time."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import features
+from .model import EMOTIONS, EmotionModel
+
+# Below this fraction of speech frames in a window, the prediction fades toward neutral:
+# during pauses and silence the audience relaxes instead of guessing.
+FULL_SPEECH_FRACTION = 0.3
+
+
+@dataclass
+class Timeline:
+    times: np.ndarray    # seconds from the start of the audio, one per prediction
+    probs: np.ndarray    # (n, 8) smoothed class probabilities, rows sum to 1
+    speech: np.ndarray   # (n,) fraction of the window that is speech
+    classes: tuple = EMOTIONS
+
+    @property
+    def labels(self) -> list:
+        return [self.classes[i] for i in np.argmax(self.probs, axis=1)]
+
+    def to_dict(self) -> dict:
+        return {
+            "classes": list(self.classes),
+            "timeline": [
+                {"time": round(float(t), 3),
+                 "probabilities": {c: round(float(p), 4) for c, p in zip(self.classes, row)},
+                 "speech": round(float(s), 3),
+                 "label": label}
+                for t, row, s, label in zip(self.times, self.probs, self.speech, self.labels)
+            ],
+        }
+
+
+def prediction_times(duration_s: float, hop_s: float) -> np.ndarray:
+    """0, hop, 2*hop, ... up to the end of the audio (t=0: nothing heard yet)."""
+    return np.arange(int(np.floor(duration_s / hop_s + 1e-9)) + 1) * hop_s
+
+
+def smooth(probs: np.ndarray, hop_s: float, time_constant_s: float) -> np.ndarray:
+    """Causal exponential smoothing: each value depends only on the past."""
+    if time_constant_s <= 0 or len(probs) == 0:
+        return probs
+    alpha = 1.0 - np.exp(-hop_s / time_constant_s)
+    out = np.empty_like(probs)
+    acc = probs[0]
+    for i, row in enumerate(probs):
+        acc = acc + alpha * (row - acc)
+        out[i] = acc
+    return out
+
+
+def predict_timeline(y: np.ndarray, model: EmotionModel, smoothing_s: float = 1.0) -> Timeline:
+    """Predict the speaker's emotion every model.hop_s seconds over a mono signal at model.sample_rate."""
+    duration = len(y) / model.sample_rate
+    times = prediction_times(duration, model.hop_s)
+    feats, speech = features.frame_features(y, model.sample_rate)
+    x = features.pool_windows(feats, speech, times, model.window_s, model.sample_rate)
+    probs = model.predict_proba(x)
+    fraction = x[:, -1]
+    neutral = np.zeros(len(model.classes), dtype=np.float32)
+    neutral[model.classes.index("neutral")] = 1.0
+    weight = np.clip(fraction / FULL_SPEECH_FRACTION, 0.0, 1.0)[:, None]
+    probs = weight * probs + (1.0 - weight) * neutral
+    probs = smooth(probs, model.hop_s, smoothing_s)
+    probs = probs / probs.sum(axis=1, keepdims=True)
+    return Timeline(times, probs.astype(np.float32), fraction, model.classes)

@@ -1,0 +1,3 @@
+from .animate import AUDIENCE_OT_animate, AUDIENCE_OT_clear
+
+classes = (AUDIENCE_OT_animate, AUDIENCE_OT_clear)
