@@ -71,15 +71,16 @@ def strip_audio(scene, strip, rate: int) -> StripAudio:
         try:
             sound = aud.Sound(path)
             specs = sound.specs
-            samples = sound.limit(max(start_s, 0.0), end_s).rechannel(1).resample(rate, True).data()
+            # Decode from the file's start and cut here: seeking compressed files (ogg) lands samples off.
+            samples = sound.limit(0.0, end_s).rechannel(1).resample(rate, True).data()
         except Exception as e:  # aud raises its own error type for files it cannot read
             raise AudienceError(f"cannot decode '{os.path.basename(strip.sound.filepath)}' as audio ({e})") from None
     finally:
         if tmp:
             os.unlink(tmp)
-    if specs[0] <= 0 or samples.size == 0:
+    if specs[0] <= 0 or samples.size <= max(int(round(start_s * rate)), 0):
         raise AudienceError(f"'{os.path.basename(strip.sound.filepath)}' holds no audio in the strip's range")
-    y = np.ascontiguousarray(samples[:, 0], dtype=np.float32)
+    y = np.ascontiguousarray(samples[max(int(round(start_s * rate)), 0):, 0], dtype=np.float32)
     if start_s < 0:  # the strip starts before the sound: silence first
         y = np.concatenate([np.zeros(int(round(-start_s * rate)), dtype=np.float32), y])
     return StripAudio(y * float(strip.volume), rate, int(first), int(last), fps)

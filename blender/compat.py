@@ -42,20 +42,21 @@ def _slot_for(action, datablock):
     return action.slots.new(id_type=id_type, name=datablock.name)
 
 
-def fcurves(action, datablock):
-    """The F-curve collection of `action` for `datablock` (one action per datablock here)."""
-    if not has_slots(action):
-        return action.fcurves
-    from bpy_extras.anim_utils import action_ensure_channelbag_for_slot
-
-    return action_ensure_channelbag_for_slot(action, _slot_for(action, datablock)).fcurves
+def _channelbag(action, datablock):
+    """The channelbag of `datablock`'s slot, made with its layer and strip if needed (4.4+)."""
+    layer = action.layers[0] if len(action.layers) else action.layers.new("Layer")
+    strip = layer.strips[0] if len(layer.strips) else layer.strips.new(type="KEYFRAME")
+    return strip.channelbag(_slot_for(action, datablock), ensure=True)
 
 
 def new_fcurve(action, datablock, data_path: str, group: str):
     """A new F-curve in `action` for `datablock`, in channel group `group`."""
     if not has_slots(action):
         return action.fcurves.new(data_path, index=0, action_group=group)
-    return fcurves(action, datablock).new(data_path, index=0, group_name=group)
+    bag = _channelbag(action, datablock)
+    fcurve = bag.fcurves.new(data_path, index=0)  # 4.5 takes no group here, 5.0 does: set it after
+    fcurve.group = bag.groups.get(group) or bag.groups.new(group)
+    return fcurve
 
 
 def existing_fcurves(action):

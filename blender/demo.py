@@ -140,3 +140,33 @@ def build_demo_scene(scene=None, rows: int = 3, per_row: int = 4, speech: str = 
     scene.frame_start = strip.frame_final_start
     scene.frame_end = strip.frame_final_end
     return collection, strip
+
+
+def most_expressive_frame(collection) -> int:
+    """The keyed frame where the faces' shape keys add up to the most: a good still for the README."""
+    from . import keys
+
+    totals = {}
+    for obj in collection.all_objects:
+        key = obj.data.shape_keys if obj.type == "MESH" else None
+        action = keys.find_action(key)[0] if key else None
+        for fc in compat.existing_fcurves(action) if action else ():
+            co = np.empty(2 * len(fc.keyframe_points), dtype=np.float32)
+            fc.keyframe_points.foreach_get("co", co)
+            for frame, value in zip(co[0::2], co[1::2]):
+                totals[int(frame)] = totals.get(int(frame), 0.0) + float(value)
+    return max(totals, key=totals.get) if totals else 1
+
+
+def render_still(scene, path: str, frame: int, width: int = 960, height: int = 540, samples: int = 16):
+    """Render one frame with Cycles on the CPU (works without a GPU or a display)."""
+    scene.frame_set(frame)
+    scene.render.engine = "CYCLES"
+    scene.cycles.device = "CPU"
+    scene.cycles.samples = samples
+    scene.cycles.use_denoising = False
+    scene.render.resolution_x, scene.render.resolution_y = width, height
+    scene.render.resolution_percentage = 100
+    scene.render.image_settings.file_format = "PNG"
+    scene.render.filepath = path
+    bpy.ops.render.render(write_still=True)

@@ -20,7 +20,7 @@ def temperament(name: str, seed: int, n_keys: int) -> Temperament:
     member_seed = [seed & 0xFFFFFFFF, zlib.crc32(name.encode("utf-8"))]
     rng = np.random.default_rng(member_seed)
     return Temperament(
-        delay_s=float(rng.uniform(0.2, 0.9)),
+        delay_s=float(rng.uniform(0.1, 0.6)),
         intensity=float(rng.uniform(0.6, 1.0)),
         key_gain=tuple(rng.uniform(0.8, 1.2, n_keys)),
         rng_seed=int(rng.integers(0, 2**31)),
@@ -31,11 +31,13 @@ def react(times: np.ndarray, probs: np.ndarray, table: np.ndarray, member: Tempe
           strength: float = 1.0, jitter: float = 0.05) -> np.ndarray:
     """Shape-key values (n_keys, n_times) for one member at `times`.
 
-    The member at time t shows what the speaker said at t - delay (never earlier speech
-    than they could have heard); before the speech starts they are at rest.
+    The member at time t shows what the speaker said up to t - delay, never later speech;
+    before the speech starts they are at rest. The prediction for time t_k is reached one hop
+    later, so the curve between predictions only uses predictions already made.
     """
     heard = times - member.delay_s
-    delayed = np.stack([np.interp(heard, times, probs[:, c], left=probs[0, c]) for c in range(probs.shape[1])], axis=1)
+    hop = times[1] - times[0] if len(times) > 1 else 1.0
+    delayed = np.stack([np.interp(heard, times + hop, probs[:, c]) for c in range(probs.shape[1])], axis=1)
     values = (delayed @ table).T * (member.intensity * strength) * np.asarray(member.key_gain)[:, None]
     if jitter > 0 and values.size:
         rng = np.random.default_rng(member.rng_seed)

@@ -30,11 +30,6 @@ FRAME_NAMES = (
 POOLED_NAMES = [f"{n}_mean" for n in FRAME_NAMES] + [f"{n}_std" for n in FRAME_NAMES] + ["speech_fraction"]
 
 
-def frame_times(n_frames: int, sr: int = SAMPLE_RATE) -> np.ndarray:
-    """Time (s) at the end of each frame's hop: frame i covers audio up to this time."""
-    return (np.arange(n_frames) + 1) * HOP / sr
-
-
 def frame_features(y: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
     """Return (features [n_frames, n_feat] float32, speech mask [n_frames] bool)."""
     import librosa  # heavy import, only when audio is analysed
@@ -56,6 +51,8 @@ def frame_features(y: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[np.ndarray, np
     mel = librosa.feature.melspectrogram(S=power, sr=sr, n_mels=N_MELS)
     mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel, ref=1.0, top_db=None), n_mfcc=N_MFCC)
     dmfcc = librosa.feature.delta(mfcc, width=9, mode="nearest") if n >= 9 else np.zeros_like(mfcc)
+    # delta looks 4 frames ahead: shift it so frame i only uses frames up to i (causal).
+    dmfcc = np.concatenate([np.repeat(dmfcc[:, :1], 4, axis=1), dmfcc[:, :-4]], axis=1)[:, :n]
 
     frames = np.lib.stride_tricks.sliding_window_view(y, N_FFT)[::HOP][:n]
     rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
@@ -121,9 +118,11 @@ def pool_windows(feats: np.ndarray, speech: np.ndarray, ends: np.ndarray, window
     cs_x2 = np.concatenate([zero, np.cumsum(x * x * w, axis=0)])
     cs_all = np.arange(n + 1, dtype=np.float64)
 
-    # Frame i (0-based) ends at (i+1)*HOP/sr; a window ending at t holds frames with end <= t.
-    hi = np.clip(np.floor(np.asarray(ends) * sr / HOP + 1e-9).astype(int), 0, n)
-    lo = np.clip(np.ceil((np.asarray(ends) - window_s) * sr / HOP - 1e-9).astype(int), 0, n)
+    # Frame i covers samples [i*HOP, i*HOP + N_FFT): a window (t - window_s, t] holds the frames
+    # that start at or after t - window_s and end at or before t.
+    ends = np.asarray(ends, dtype=np.float64)
+    hi = np.clip(np.floor((ends * sr - N_FFT) / HOP + 1e-9).astype(int) + 1, 0, n)
+    lo = np.clip(np.ceil((ends - window_s) * sr / HOP - 1e-9).astype(int), 0, n)
     lo = np.minimum(lo, hi)
     count = cs_w[hi] - cs_w[lo]
     safe = np.maximum(count, 1.0)[:, None]

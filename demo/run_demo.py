@@ -1,0 +1,42 @@
+"""Build the demo audience, animate it, save out/demo.blend and render out/demo.png.
+
+  python demo/run_demo.py            (bpy as a Python module)
+  blender -b -P demo/run_demo.py
+"""
+import importlib
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+
+def main() -> int:
+    import bpy
+
+    from checkout import load_addon
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    addon = load_addon()
+    demo = importlib.import_module(addon.__name__ + ".blender.demo")
+    out = os.path.join(ROOT, "out")
+    os.makedirs(out, exist_ok=True)
+    scene = bpy.context.scene
+    faces, strip = demo.build_demo_scene(scene)
+    scene.audience.strip, scene.audience.faces = strip.name, faces
+    result = bpy.ops.audience.animate()
+    if result != {"FINISHED"}:
+        print("error: Animate audience failed", file=sys.stderr)
+        return 1
+    blend = os.path.join(out, "demo.blend")
+    bpy.ops.wm.save_as_mainfile(filepath=blend)
+    print(f"saved {blend}")
+    if "--no-render" not in sys.argv:
+        png = os.path.join(out, "demo.png")
+        demo.render_still(scene, png, demo.most_expressive_frame(faces))
+        print(f"rendered {png}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

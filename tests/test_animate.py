@@ -1,0 +1,205 @@
+"""Animate audience on the demo scene with the real bpy."""
+import json
+
+import numpy as np
+import pytest
+import bpy
+
+from conftest import face_curves, fcurve_data, needs_audio, sub, write_wav
+from conftest import DATA  # noqa: F401
+
+
+def animate(**kw):
+    return bpy.ops.audience.animate(**kw)
+
+
+def test_keys_on_every_face_within_strip(addon, demo_scene):
+    scene, faces, strip = demo_scene
+    assert animate(strip=strip.name, faces=faces.name) == {"FINISHED"}
+    first, last = strip.frame_final_start, strip.frame_final_end
+    fps = scene.render.fps / scene.render.fps_base
+    expected = int(np.floor((last - first) / fps / 0.5)) + 1
+    for obj in faces.objects:
+        curves = face_curves(addon, obj)
+        assert set(curves) == set(sub(addon, "blender.demo").DEMO_KEYS)
+        for name, (frames, values) in curves.items():
+            assert len(frames) == expected, name
+            assert frames[0] == first and frames[-1] <= last
+            assert np.all(np.diff(frames) > 0)
+            assert np.all((values >= 0) & (values <= 1)) and np.isfinite(values).all()
+    # The speech moves the faces: something is well away from rest somewhere.
+    peak = max(v.max() for obj in faces.objects for _f, v in face_curves(addon, obj).values())
+    assert peak > 0.3
+
+
+def test_faces_differ_and_seed_repeats(addon, demo_scene):
+    scene, faces, strip = demo_scene
+    animate(strip=strip.name, faces=faces.name, seed=3)
+    a = {o.name: face_curves(addon, o) for o in faces.objects}
+    names = sorted(a)
+    v0, v1 = a[names[0]]["browDownLeft"][1], a[names[1]]["browDownLeft"][1]
+    assert not np.allclose(v0, v1), "two members move in lockstep"
+    animate(strip=strip.name, faces=faces.name, seed=3)
+    b = {o.name: face_curves(addon, o) for o in faces.objects}
+    for name in names:
+        for key in a[name]:
+            np.testing.assert_array_equal(a[name][key][1], b[name][key][1])
+    animate(strip=strip.name, faces=faces.name, seed=4)
+    c = face_curves(addon, faces.objects[names[0]])
+    assert not np.allclose(c["browDownLeft"][1], v0)
+
+
+def test_rerun_replaces_only_its_own_keys(addon, demo_scene):
+    scene, faces, strip = demo_scene
+    animate(strip=strip.name, faces=faces.name)
+    obj = faces.objects[0]
+    key = obj.data.shape_keys
+    action = key.animation_data.action
+    n_actions = len(bpy.data.actions)
+    # The artist keys another channel in our action, by hand.
+    key.key_blocks["Basis"].slider_max = 1.0
+    obj.data.shape_keys.key_blocks["eyeWideLeft"].keyframe_insert("slider_max", frame=5)
+    before = {k: len(f) for k, (f, _v) in face_curves(addon, obj).items()}
+    animate(strip=strip.name, faces=faces.name)
+    after = face_curves(addon, obj)
+    assert {k: len(f) for k, (f, _v) in after.items()} == before
+    assert len(bpy.data.actions) == n_actions and key.animation_data.action == action
+    assert 'key_blocks["eyeWideLeft"].slider_max' in [p for p in _paths(addon, action)]
+
+
+def _paths(addon, action):
+    return [fc.data_path for fc in sub(addon, "blender.compat").existing_fcurves(action)]
+
+
+def test_artist_action_is_left_alone(addon, demo_scene):
+    scene, faces, strip = demo_scene
+    obj = faces.objects[0]
+    kb = obj.data.shape_keys.key_blocks["mouthSmileLeft"]
+    for frame, value in ((1, 0.0), (40, 1.0)):
+        kb.value = value
+        kb.keyframe_insert("value", frame=frame)
+    artist = obj.data.shape_keys.animation_data.action
+    before = {fc.data_path: fcurve_data(fc) for fc in sub(addon, "blender.compat").existing_fcurves(artist)}
+    animate(strip=strip.name, faces=faces.name)
+    anim = obj.data.shape_keys.animation_data
+    assert anim.action == artist
+    after = {fc.data_path: fcurve_data(fc) for fc in sub(addon, "blender.compat").existing_fcurves(artist)}
+    assert before.keys() == after.keys()
+    for path in before:
+        np.testing.assert_array_equal(before[path][0], after[path][0])
+        np.testing.assert_array_equal(before[path][1], after[path][1])
+    track = anim.nla_tracks["Audience Reactions"]
+    assert len(track.strips) == 1 and track.strips[0].action.name.startswith("Audience")
+    assert len(face_curves(addon, obj)) == len(sub(addon, "blender.demo").DEMO_KEYS)
+    # Remove audience keys: ours go, the artist's stay.
+    assert bpy.ops.audience.clear(faces=faces.name) == {"FINISHED"}
+    assert anim.action == artist and "Audience Reactions" not in anim.nla_tracks
+    assert not any(a.name.startswith("Audience ") for a in bpy.data.actions)
+
+
+def test_offset_trim_and_fractional_fps(addon, demo_scene, tmp_path):
+    scene, faces, strip = demo_scene
+    scene.render.fps, scene.render.fps_base = 30000, 1001  # 29.97
+    strip.frame_start = 101
+    strip.frame_offset_start = 60   # the first 2 s are trimmed off
+    strip.frame_offset_end = 120
+    first, last = strip.frame_final_start, strip.frame_final_end
+    assert animate(strip=strip.name, faces=faces.name) == {"FINISHED"}
+    fps = 30000 / 1001
+    for obj in faces.objects:
+        for frames, _values in face_curves(addon, obj).values():
+            assert frames[0] == first and frames[-1] <= last
+            assert frames[1] - first == np.ceil(0.5 * fps)
+    # What was analysed is what the strip plays: the decoded samples match the file from 2 s on.
+    audio = sub(addon, "blender.audio")
+    played = audio.strip_audio(scene, strip, 22050)
+    import librosa
+
+    ref, _ = librosa.load(strip.sound.filepath, sr=22050, mono=True)
+    start = int(round(60 / fps * 22050))
+    n = min(len(played.samples), 22050 * 5)
+    seg = ref[start - 2000:start + n + 2000]
+    corr = np.correlate(seg, played.samples[:n], mode="valid")
+    lag = int(np.argmax(corr)) - 2000
+    assert abs(lag) < 30, f"decoded audio is {lag} samples off the strip's trim"
+    assert abs(len(played.samples) / 22050 - (last - first) / fps) < 0.05
+
+
+def test_keys_follow_the_speech_not_before(addon, empty_scene, tmp_path):
+    """4 s of silence, then speech: nobody reacts before the speech starts."""
+    import librosa
+
+    demo = sub(addon, "blender.demo")
+    speech, _ = librosa.load(demo.DEMO_SPEECH, sr=22050, mono=True)
+    path = write_wav(str(tmp_path / "late.wav"), np.concatenate([np.zeros(4 * 22050, np.float32), speech[:8 * 22050]]))
+    faces = demo.build_audience(empty_scene, rows=1, per_row=3)
+    strip = demo.add_speech(empty_scene, path, frame=10)
+    animate(strip=strip.name, faces=faces.name)
+    fps = empty_scene.render.fps
+    onset_frame = 10 + 4 * fps
+    moved_any = False
+    for obj in faces.objects:
+        for frames, values in face_curves(addon, obj).values():
+            assert np.all(values[frames <= onset_frame] == 0.0)
+            moved_any |= bool(values.max() > 0.1)
+    assert moved_any
+
+
+def test_packed_and_relative_sound(addon, demo_scene, tmp_path):
+    scene, faces, strip = demo_scene
+    import shutil
+
+    shutil.copy(strip.sound.filepath, tmp_path / "speech.ogg")
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "scene.blend"))
+    strip.sound.filepath = "//speech.ogg"
+    assert animate(strip=strip.name, faces=faces.name) == {"FINISHED"}
+    relative = {k: v[1].copy() for k, v in face_curves(addon, faces.objects[0]).items()}
+    strip.sound.pack()
+    (tmp_path / "speech.ogg").unlink()
+    assert animate(strip=strip.name, faces=faces.name) == {"FINISHED"}
+    packed = face_curves(addon, faces.objects[0])
+    for k in relative:
+        np.testing.assert_allclose(relative[k], packed[k][1], atol=1e-5)
+
+
+def _scene_state():
+    return (len(bpy.data.actions), sorted(o.name for o in bpy.data.objects),
+            [bool(o.data.shape_keys and o.data.shape_keys.animation_data) for o in bpy.data.objects
+             if o.type == "MESH"])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"strip": "Nope"}, "no sound strip named 'Nope'"),
+    ({"faces": "Nobody"}, "no collection named 'Nobody'"),
+    ({"preset": "FACESHIFT"}, "names no shape key"),
+])
+def test_errors_are_clear_and_change_nothing(addon, demo_scene, kwargs, message):
+    scene, faces, strip = demo_scene
+    before = _scene_state()
+    args = {"strip": strip.name, "faces": faces.name, **kwargs}
+    with pytest.raises(RuntimeError, match=message):
+        animate(**args)
+    assert _scene_state() == before
+
+
+def test_collection_without_faces(addon, demo_scene):
+    scene, faces, strip = demo_scene
+    empty = bpy.data.collections.new("Empty")
+    scene.collection.children.link(empty)
+    with pytest.raises(RuntimeError, match="'Empty' has no meshes with shape keys"):
+        animate(strip=strip.name, faces="Empty")
+    cam = bpy.data.objects.new("Cam", bpy.data.cameras.new("Cam"))
+    plain = bpy.data.objects.new("Plain", bpy.data.meshes.new("Plain"))
+    empty.objects.link(cam)
+    empty.objects.link(plain)
+    with pytest.raises(RuntimeError, match="not meshes .*Cam.*without shape keys .*Plain"):
+        animate(strip=strip.name, faces="Empty")
+
+
+def test_panel_settings_are_the_default(addon, demo_scene):
+    scene, faces, strip = demo_scene
+    scene.audience.strip = strip.name
+    scene.audience.faces = faces
+    scene.audience.seed = 7
+    assert animate() == {"FINISHED"}
+    assert all(face_curves(addon, o) for o in faces.objects)
