@@ -106,7 +106,7 @@ def build_audience(scene, rows: int = 3, per_row: int = 4, name: str = "Audience
             x = (c - (per_row - 1) / 2) * 2.6 + (r % 2) * 0.8
             tone = rng.uniform(0.35, 0.95)
             skin = _material(f"Demo Skin {r}{c}", (tone, tone * 0.72, tone * 0.58))
-            add_face(f"Face.{r * per_row + c + 1:03d}", (x, r * 2.6, r * 1.2), collection, skin)
+            add_face(f"Face.{r * per_row + c + 1:03d}", (x, r * 2.6, r * 1.9), collection, skin)
     return collection
 
 
@@ -117,8 +117,8 @@ def add_speech(scene, path: str = DEMO_SPEECH, frame: int = 1, name: str = "Spee
 
 def add_camera_and_light(scene, rows: int = 3):
     cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
-    cam.location = (0.0, -16.0, 3.2)
-    cam.rotation_euler = (math.radians(84), 0.0, 0.0)
+    cam.location = (0.0, -17.0, 6.0)
+    cam.rotation_euler = (math.radians(78), 0.0, 0.0)
     cam.data.lens = 42
     scene.collection.objects.link(cam)
     scene.camera = cam

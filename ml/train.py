@@ -25,10 +25,15 @@ DEFAULT_PARAMS = {
 }
 
 
+# Any edit to the feature code invalidates cached features, not just a version bump.
+with open(features.__file__, "rb") as _f:
+    FEATURE_CODE = hashlib.sha1(_f.read()).hexdigest()[:12]
+
+
 def clip_windows(path: str, window_s: float, hop_s: float, cache_dir: str | None) -> np.ndarray:
     """Pooled features of the windows of one clip that hold enough speech (cached as .npy, no pickle)."""
     stat = os.stat(path)
-    key = f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}|{features.FEATURE_VERSION}|{window_s}|{hop_s}"
+    key = f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}|{FEATURE_CODE}|{window_s}|{hop_s}"
     cache_file = None
     if cache_dir:
         cache_file = os.path.join(cache_dir, hashlib.sha1(key.encode()).hexdigest() + ".npy")

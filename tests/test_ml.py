@@ -1,0 +1,171 @@
+"""ml/ on generated and real audio: no bpy here."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import DATA, ROOT, needs_data, write_wav
+from ml import features
+from ml.model import EMOTIONS, EmotionModel, ModelError
+from ml.timeline import predict_timeline
+
+SR = features.SAMPLE_RATE
+
+
+@pytest.fixture(scope="module")
+def model():
+    return EmotionModel.load()
+
+
+def tone(seconds, f0=180.0, amp=0.3):
+    t = np.arange(int(seconds * SR)) / SR
+    return (amp * np.sin(2 * np.pi * f0 * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))).astype(np.float32)
+
+
+def test_windows_are_causal():
+    """Changing the audio after t never changes the window that ends at t."""
+    rng = np.random.default_rng(0)
+    y = tone(6.0) + 0.01 * rng.standard_normal(6 * SR).astype(np.float32)
+    z = y.copy()
+    z[3 * SR:] = rng.standard_normal(3 * SR).astype(np.float32)  # different future
+    ends = np.arange(0, 6.01, 0.5)
+    a = features.pool_windows(*features.frame_features(y), ends, 2.0)
+    b = features.pool_windows(*features.frame_features(z), ends, 2.0)
+    past = ends <= 3.0
+    # The speech/silence threshold is relative to the loudest frame, so compare the speech frames' stats.
+    np.testing.assert_allclose(a[past][:, :-1], b[past][:, :-1], rtol=1e-4, atol=1e-4)
+    assert not np.allclose(a[~past], b[~past])
+
+
+def test_pooling_matches_direct_statistics():
+    feats = np.random.default_rng(1).standard_normal((400, 3)).astype(np.float32)
+    speech = np.ones(400, dtype=bool)
+    speech[::3] = False
+    t = 5.0
+    out = features.pool_windows(feats, speech, np.array([t]), 2.0)[0]
+    hi = int(np.floor((t * SR - features.N_FFT) / features.HOP)) + 1
+    lo = int(np.ceil((t - 2.0) * SR / features.HOP))
+    sel = feats[lo:hi][speech[lo:hi]]
+    np.testing.assert_allclose(out[:3], sel.mean(0), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out[3:6], sel.std(0), rtol=1e-3, atol=1e-4)
+    assert out[-1] == pytest.approx(speech[lo:hi].mean())
+
+
+def test_timeline_every_half_second(model):
+    y = tone(7.3)
+    tl = predict_timeline(y, model)
+    np.testing.assert_allclose(np.diff(tl.times), model.hop_s)
+    assert tl.times[0] == 0 and tl.times[-1] <= 7.3 and len(tl.times) == 15
+    assert tl.probs.shape == (15, 8)
+    np.testing.assert_allclose(tl.probs.sum(1), 1.0, atol=1e-5)
+    assert tl.labels[0] == "neutral"  # nothing heard yet
+
+
+@pytest.mark.parametrize("y", [np.zeros(10 * SR, np.float32), np.full(3 * SR, 1e-6, np.float32),
+                               np.zeros(int(0.3 * SR), np.float32)], ids=["silence", "hum", "short"])
+def test_silence_is_a_neutral_crowd(model, y):
+    tl = predict_timeline(y, model)
+    assert np.isfinite(tl.probs).all()
+    assert set(tl.labels) == {"neutral"}
+
+
+@needs_data
+def test_real_speech_gives_sane_probabilities(model):
+    import librosa
+
+    path = os.path.join(DATA, "Actor_01", "03-01-05-02-01-01-01.flac")
+    y, _ = librosa.load(path, sr=SR)
+    tl = predict_timeline(y, model, smoothing_s=0)
+    assert tl.speech.max() > 0.5
+    spoken = tl.probs[tl.speech > 0.3]
+    assert len(spoken) >= 2 and (spoken.max(1) < 0.999).any(), "probabilities, not one-hot"
+    np.testing.assert_allclose(tl.probs.sum(1), 1.0, atol=1e-5)
+
+
+def test_predict_cli_prints_the_timeline(tmp_path):
+    wav = write_wav(str(tmp_path / "a.wav"), tone(3.2))
+    out = subprocess.run([sys.executable, "-m", "ml.predict", wav], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
+    data = json.loads(out.stdout)
+    assert [r["time"] for r in data["timeline"]] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
+    row = data["timeline"][3]
+    assert set(row["probabilities"]) == set(EMOTIONS) and row["label"] in EMOTIONS
+    assert abs(sum(row["probabilities"].values()) - 1) < 1e-3
+
+
+def test_predict_cli_says_what_is_wrong(tmp_path):
+    bad = tmp_path / "notes.wav"
+    bad.write_text("this is not audio")
+    out = subprocess.run([sys.executable, "-m", "ml.predict", str(bad)], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 2 and "cannot decode" in out.stderr and "notes.wav" in out.stderr
+
+
+def test_ml_never_imports_bpy():
+    code = "import sys, ml.predict, ml.train, ml.timeline, crowd.members, crowd.presets; " \
+           "sys.exit('bpy' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+@pytest.fixture
+def model_copy(tmp_path):
+    for name in ("emotion_model.json", "emotion_model.ubj"):
+        shutil.copy(os.path.join(ROOT, "models", name), tmp_path / name)
+    return tmp_path
+
+
+def test_tampered_model_is_refused(model_copy):
+    blob = bytearray((model_copy / "emotion_model.ubj").read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    (model_copy / "emotion_model.ubj").write_bytes(bytes(blob))
+    with pytest.raises(ModelError, match="checksum"):
+        EmotionModel.load(str(model_copy))
+
+
+def test_truncated_model_is_refused(model_copy):
+    path = model_copy / "emotion_model.ubj"
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(ModelError, match="checksum"):
+        EmotionModel.load(str(model_copy))
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"format_version": 99}, "format 99 is not supported"),
+    ({"feature_version": 0}, "retrain"),
+    ({"classes": ["a", "b"]}, "'classes'"),
+    ({"model_file": "../../etc/passwd"}, "'model_file'"),
+])
+def test_incompatible_metadata_is_refused(model_copy, change, message):
+    path = model_copy / "emotion_model.json"
+    meta = json.loads(path.read_text())
+    meta.update(change)
+    path.write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match=message):
+        EmotionModel.load(str(model_copy))
+
+
+def test_metadata_that_is_not_json(model_copy):
+    (model_copy / "emotion_model.json").write_bytes(b"\x80\x00garbage")
+    with pytest.raises(ModelError, match="not valid JSON"):
+        EmotionModel.load(str(model_copy))
+
+
+@needs_data
+def test_train_cli_on_two_actors(tmp_path):
+    """Training end to end on a small real subset: held-out report, loadable model, working prediction."""
+    out = tmp_path / "model"
+    res = subprocess.run([sys.executable, "-m", "ml.train", DATA, "--out", str(out), "--speakers", "2",
+                          "--folds", "2", "--trees", "20", "--cache", str(tmp_path / "cache")],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    report = json.loads((out / "training_report.json").read_text())
+    assert report["clips"] == 120 and report["speakers"] == ["ravdess-01", "ravdess-02"]
+    assert "no speaker in both train and test" in report["held_out"]["split"]
+    assert 0.0 <= report["held_out"]["clip"]["unweighted_average_recall"] <= 1.0
+    assert (out / "confusion.png").stat().st_size > 1000
+    model = EmotionModel.load(str(out))
+    assert model.window_s == 2.0 and model.hop_s == 0.5
+    assert predict_timeline(tone(2.0), model).probs.shape == (5, 8)
