@@ -53,10 +53,21 @@ def _sound_file(sound) -> tuple:
     return path, None
 
 
-def strip_audio(scene, strip, rate: int) -> StripAudio:
-    """The samples the strip plays, mono at `rate`, with the scene frames they play on."""
-    import aud
+@dataclass
+class SoundSource:
+    """Everything needed to decode what a strip plays, read on the main thread; decoding needs no bpy."""
+    path: str
+    label: str            # file name, for messages
+    start_s: float        # sound time at the first played frame (negative: the strip starts before the sound)
+    end_s: float
+    first_frame: int
+    last_frame: int
+    fps: float
+    volume: float
+    temporary: bool = False   # a packed sound written to a temp file; removed after decoding
 
+
+def sound_source(scene, strip) -> SoundSource:
     if strip.sound is None:
         raise AudienceError(f"strip '{strip.name}' has no sound")
     fps = compat.frames_per_second(scene)
@@ -65,22 +76,35 @@ def strip_audio(scene, strip, rate: int) -> StripAudio:
         raise AudienceError(f"strip '{strip.name}' is trimmed to nothing")
     # Sound time at a scene frame f is (f - frame_start) / fps + sound_offset.
     start_s = (first - strip.frame_start) / fps + getattr(strip, "sound_offset", 0.0)
-    end_s = start_s + (last - first) / fps
     path, tmp = _sound_file(strip.sound)
+    return SoundSource(path, os.path.basename(strip.sound.filepath) or strip.sound.name, start_s,
+                       start_s + (last - first) / fps, int(first), int(last), fps, float(strip.volume), tmp is not None)
+
+
+def decode(source: SoundSource, rate: int) -> StripAudio:
+    """The samples the strip plays, mono at `rate`. Safe to run off the main thread."""
+    import aud
+
     try:
         try:
-            sound = aud.Sound(path)
+            sound = aud.Sound(source.path)
             specs = sound.specs
             # Decode from the file's start and cut here: seeking compressed files (ogg) lands samples off.
-            samples = sound.limit(0.0, end_s).rechannel(1).resample(rate, True).data()
+            samples = sound.limit(0.0, source.end_s).rechannel(1).resample(rate, True).data()
         except Exception as e:  # aud raises its own error type for files it cannot read
-            raise AudienceError(f"cannot decode '{os.path.basename(strip.sound.filepath)}' as audio ({e})") from None
+            raise AudienceError(f"cannot decode '{source.label}' as audio ({e})") from None
     finally:
-        if tmp:
-            os.unlink(tmp)
-    if specs[0] <= 0 or samples.size <= max(int(round(start_s * rate)), 0):
-        raise AudienceError(f"'{os.path.basename(strip.sound.filepath)}' holds no audio in the strip's range")
-    y = np.ascontiguousarray(samples[max(int(round(start_s * rate)), 0):, 0], dtype=np.float32)
-    if start_s < 0:  # the strip starts before the sound: silence first
-        y = np.concatenate([np.zeros(int(round(-start_s * rate)), dtype=np.float32), y])
-    return StripAudio(y * float(strip.volume), rate, int(first), int(last), fps)
+        if source.temporary:
+            os.unlink(source.path)
+    skip = max(int(round(source.start_s * rate)), 0)
+    if specs[0] <= 0 or samples.size <= skip:
+        raise AudienceError(f"'{source.label}' holds no audio in the strip's range")
+    y = np.ascontiguousarray(samples[skip:, 0], dtype=np.float32)
+    if source.start_s < 0:  # the strip starts before the sound: silence first
+        y = np.concatenate([np.zeros(int(round(-source.start_s * rate)), dtype=np.float32), y])
+    return StripAudio(y * source.volume, rate, source.first_frame, source.last_frame, source.fps)
+
+
+def strip_audio(scene, strip, rate: int) -> StripAudio:
+    """Read and decode in one go (main thread)."""
+    return decode(sound_source(scene, strip), rate)

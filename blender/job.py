@@ -118,9 +118,20 @@ def key_frames(times: np.ndarray, first_frame: int, fps: float) -> tuple:
     return frames, index
 
 
-def animate(scene, settings: Settings, progress=None) -> Result:
-    """Decode, predict, write keys. Raises AudienceError (scene untouched) on anything the user can fix."""
-    progress = progress or (lambda fraction, message: None)
+@dataclass
+class Job:
+    """A checked request: what to decode and which faces get which shape keys (by name, re-found at write time)."""
+    settings: Settings
+    source: audio.SoundSource
+    model: EmotionModel
+    names: list                 # the preset's shape-key names
+    table: np.ndarray           # emotions x names
+    faces: list                 # [(object name, [indices into names it has])]
+    notes: list
+
+
+def prepare(scene, settings: Settings) -> Job:
+    """Check everything the user could have got wrong; nothing in the scene changes. Main thread."""
     strip = audio.find_sound_strip(scene, settings.strip)
     faces, notes = find_faces(settings.faces)
     try:
@@ -131,40 +142,73 @@ def animate(scene, settings: Settings, progress=None) -> Result:
     for obj, key in faces:
         have = [i for i, n in enumerate(names) if n in key.key_blocks]
         if have:
-            plans.append((obj, key, have))
+            plans.append((obj.name, have))
     if not plans:
         raise AudienceError(f"preset {settings.preset} names no shape key the faces have "
                             f"(faces have e.g. {_names([kb.name for kb in faces[0][1].key_blocks[1:]])})")
-    unused = sorted({names[i] for _o, k, _h in plans for i in range(len(names)) if names[i] not in k.key_blocks})
+    unused = sorted({n for _o, key in faces for n in names if n not in key.key_blocks})
     if unused:
         notes.append(f"not found on some faces: {_names(unused, 6)}")
     skipped = [o.name for o, k in faces if not any(n in k.key_blocks for n in names)]
     if skipped:
         notes.append(f"{len(skipped)} faces have none of the preset's shape keys ({_names(skipped)})")
     model = load_model(settings.model)
+    source = audio.sound_source(scene, strip)
+    return Job(settings, source, model, names, table, plans, notes)
 
+
+class Cancelled(Exception):
+    """The user pressed Esc: nothing was written."""
+
+
+def analyse(job: Job, progress=None, cancelled=lambda: False) -> tuple:
+    """Decode and predict: (StripAudio, Timeline). Touches no bpy data, so it may run in a thread."""
+    progress = progress or (lambda fraction, message: None)
     progress(0.05, "decoding audio")
-    sound = audio.strip_audio(scene, strip, model.sample_rate)
-    progress(0.2, "predicting emotion")
-    timeline = predict_timeline(sound.samples, model, settings.smoothing)
+    sound = audio.decode(job.source, job.model.sample_rate)
+    if cancelled():
+        raise Cancelled()
+    progress(0.3, "predicting emotion")
+    timeline = predict_timeline(sound.samples, job.model, job.settings.smoothing)
+    if cancelled():
+        raise Cancelled()
+    return sound, timeline
+
+
+def write(job: Job, sound, timeline: Timeline, progress=None) -> Result:
+    """Key every face. Main thread."""
+    import bpy
+
+    progress = progress or (lambda fraction, message: None)
     frames, index = key_frames(timeline.times, sound.first_frame, sound.fps)
     times = timeline.times[index]
-
-    result = Result(frames=frames, timeline=timeline, notes=notes, keys_per_face=len(frames),
+    result = Result(frames=frames, timeline=timeline, notes=list(job.notes), keys_per_face=len(frames),
                     duration_s=len(sound.samples) / sound.rate)
     nla = []
-    for n, (obj, key, have) in enumerate(plans):
-        member = temperament(obj.name, settings.seed, len(have))
-        values = react(times, timeline.probs[index], table[:, have], member, settings.strength)
-        where = keys.write_face(key, obj.name, frames, {names[i]: values[j] for j, i in enumerate(have)})
+    for n, (name, have) in enumerate(job.faces):
+        obj = bpy.data.objects.get(name)
+        if obj is None or obj.type != "MESH" or obj.data.shape_keys is None:
+            result.notes.append(f"'{name}' was removed while the speech was analysed: skipped")
+            continue
+        member = temperament(name, job.settings.seed, len(have))
+        values = react(times, timeline.probs[index], job.table[:, have], member, job.settings.strength)
+        where = keys.write_face(obj.data.shape_keys, name, frames,
+                                {job.names[i]: values[j] for j, i in enumerate(have)})
         if where == "NLA":
-            nla.append(obj.name)
-        result.faces.append(obj.name)
-        progress(0.3 + 0.7 * (n + 1) / len(plans), f"keyed {obj.name}")
+            nla.append(name)
+        result.faces.append(name)
+        progress(0.8 + 0.2 * (n + 1) / len(job.faces), f"keyed {name}")
     if nla:
-        notes.append(f"{len(nla)} faces already had an action: keys went onto the NLA track "
-                     f"'{keys.NLA_TRACK}' ({_names(nla)})")
+        result.notes.append(f"{len(nla)} faces already had an action: keys went onto the NLA track "
+                            f"'{keys.NLA_TRACK}' ({_names(nla)})")
     return result
+
+
+def animate(scene, settings: Settings, progress=None) -> Result:
+    """Check, decode, predict, write keys, in one go. Raises AudienceError (scene untouched) on anything the user can fix."""
+    job = prepare(scene, settings)
+    sound, timeline = analyse(job, progress)
+    return write(job, sound, timeline, progress)
 
 
 def clear(collection_name: str) -> int:

@@ -1,4 +1,6 @@
 """Animate audience / Remove audience keys: thin operators over blender.job."""
+import threading
+
 import bpy
 
 from ..blender import job
@@ -42,6 +44,7 @@ class AUDIENCE_OT_animate(bpy.types.Operator):
         return context.scene is not None
 
     def execute(self, context):
+        """Scripts and batch: all in one go."""
         wm = context.window_manager
         wm.progress_begin(0, 100)
         try:
@@ -52,6 +55,58 @@ class AUDIENCE_OT_animate(bpy.types.Operator):
             return {"CANCELLED"}
         finally:
             wm.progress_end()
+        return self._finish(result)
+
+    def invoke(self, context, event):
+        """The button: analyse in a thread so Blender stays responsive; Esc cancels before anything is written."""
+        if bpy.app.background or context.window is None:
+            return self.execute(context)
+        try:
+            self._job = job.prepare(context.scene, _settings(self, context))
+        except AudienceError as e:
+            self.report({"ERROR"}, str(e))
+            return {"CANCELLED"}
+        self._cancel = threading.Event()
+        self._progress = 0.0
+        self._outcome = None
+        self._thread = threading.Thread(target=self._analyse, daemon=True)
+        self._thread.start()
+        wm = context.window_manager
+        self._timer = wm.event_timer_add(0.1, window=context.window)
+        wm.progress_begin(0, 100)
+        wm.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def _analyse(self):
+        try:
+            self._outcome = job.analyse(self._job, lambda f, _m: setattr(self, "_progress", f), self._cancel.is_set)
+        except Exception as e:  # handed to the main thread, which reports it
+            self._outcome = e
+
+    def modal(self, context, event):
+        wm = context.window_manager
+        if event.type == "ESC":
+            self._cancel.set()
+            self._stop(wm)
+            self.report({"WARNING"}, "Animate Audience cancelled: nothing was written")
+            return {"CANCELLED"}
+        if event.type != "TIMER" or self._thread.is_alive():
+            wm.progress_update(int(100 * self._progress))
+            return {"PASS_THROUGH"}
+        self._stop(wm)
+        if isinstance(self._outcome, Exception):
+            message = str(self._outcome) if isinstance(self._outcome, AudienceError) else \
+                f"Animate Audience failed: {type(self._outcome).__name__}: {self._outcome}"
+            self.report({"ERROR"}, message)
+            return {"CANCELLED"}
+        sound, timeline = self._outcome
+        return self._finish(job.write(self._job, sound, timeline))
+
+    def _stop(self, wm):
+        wm.event_timer_remove(self._timer)
+        wm.progress_end()
+
+    def _finish(self, result):
         for note in result.notes:
             self.report({"WARNING"}, note)
         self.report({"INFO"}, result.summary())

@@ -203,3 +203,32 @@ def test_panel_settings_are_the_default(addon, demo_scene):
     scene.audience.seed = 7
     assert animate() == {"FINISHED"}
     assert all(face_curves(addon, o) for o in faces.objects)
+
+
+def test_analysis_in_a_thread_can_be_cancelled(addon, demo_scene):
+    """What the button does: prepare on the main thread, analyse in a thread, Esc before writing."""
+    import threading
+
+    job = sub(addon, "blender.job")
+    scene, faces, strip = demo_scene
+    before = _scene_state()
+    prepared = job.prepare(scene, job.Settings(strip=strip.name, faces=faces.name))
+    outcome = {}
+    cancel = threading.Event()
+    cancel.set()
+
+    def run():
+        try:
+            job.analyse(prepared, cancelled=cancel.is_set)
+        except job.Cancelled:
+            outcome["cancelled"] = True
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(120)
+    assert outcome == {"cancelled": True}
+    assert _scene_state() == before
+    # Without Esc the thread's result is written on the main thread.
+    sound, timeline = job.analyse(prepared)
+    result = job.write(prepared, sound, timeline)
+    assert len(result.faces) == 6 and all(face_curves(addon, o) for o in faces.objects)

@@ -1,0 +1,394 @@
+"""Speed benchmark: the seed project's way against ours, on the same work, in one run.
+
+  .venv-5.0.1/bin/python bench/speed.py               # 3 min of speech, 100 faces x 7 shape keys: seed vs ours
+  .venv-5.0.1/bin/python bench/speed.py --hour        # 1 h of speech through ours' decode+features+prediction: peak RSS
+  .venv-5.0.1/bin/python bench/speed.py --first-use   # the first click in a fresh process, cold and warm numba cache
+
+The speech is demo/speech.ogg tiled to the wanted length (written to a temporary folder). Both ways run after a
+warm-up (librosa/numba compile, model load); ours is the median of --repeats runs of blender.job.animate, split into
+stages by timing the functions it calls. Only ratios and times are printed: nothing is asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from contextlib import ExitStack, contextmanager
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+SPEECH = os.path.join(ROOT, "demo", "speech.ogg")
+# Seven ARKit names from the ARKIT preset: what each benchmark face has.
+FACE_KEYS = ("browInnerUp", "browDownLeft", "browDownRight", "jawOpen", "mouthSmileLeft", "mouthSmileRight",
+             "eyeWideLeft")
+SR = 22050
+# The seed's features: MFCC of a 2.5 s window every 0.5 s, 40 x 108 frames flattened to 4,320 values.
+SEED_WINDOW_S, SEED_HOP_S, SEED_MFCC = 2.5, 0.5, 40
+
+
+# ---------------------------------------------------------------- helpers
+
+def write_speech(path: str, seconds: float, fmt: str) -> str:
+    """demo/speech.ogg repeated to `seconds`, written in chunks (never the whole signal in memory)."""
+    import soundfile
+
+    y, sr = soundfile.read(SPEECH, dtype="float32")
+    subtype = {"OGG": "VORBIS", "FLAC": "PCM_16", "WAV": "PCM_16"}[fmt]
+    n, done = int(seconds * sr), 0
+    with soundfile.SoundFile(path, "w", sr, 1, format=fmt, subtype=subtype) as f:
+        while done < n:
+            chunk = y[: n - done]
+            f.write(chunk)
+            done += len(chunk)
+    return path
+
+
+def light_faces(scene, name: str, count: int):
+    """A collection of `count` one-quad meshes, each with Basis + the 7 FACE_KEYS shape keys."""
+    import bpy
+
+    collection = bpy.data.collections.new(name)
+    scene.collection.children.link(collection)
+    quad = [(-0.5, 0, -0.5), (0.5, 0, -0.5), (0.5, 0, 0.5), (-0.5, 0, 0.5)]
+    for i in range(count):
+        mesh = bpy.data.meshes.new(f"{name}.{i:03d}")
+        mesh.from_pydata(quad, [], [(0, 1, 2, 3)])
+        obj = bpy.data.objects.new(f"{name}.{i:03d}", mesh)
+        obj.location = (i % 10 * 1.2, 0, i // 10 * 1.2)
+        collection.objects.link(obj)
+        obj.shape_key_add(name="Basis", from_mix=False)
+        for k, key in enumerate(FACE_KEYS):
+            kb = obj.shape_key_add(name=key, from_mix=False)
+            kb.data[k % 4].co.y -= 0.1
+    return collection
+
+
+def speech_scene(path: str, faces: int = 0):
+    """An empty scene with the speech as sound strip 'Speech' and, if asked, 'Audience' and 'Seed' faces."""
+    import bpy
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    editor = scene.sequence_editor_create()
+    strips = editor.strips if hasattr(editor, "strips") else editor.sequences
+    strip = strips.new_sound("Speech", path, 1, 1)
+    scene.frame_start, scene.frame_end = strip.frame_final_start, strip.frame_final_end
+    if faces:
+        light_faces(scene, "Audience", faces)
+        light_faces(scene, "Seed", faces)
+    return scene, strip
+
+
+class Stages:
+    """Time the functions a run calls by wrapping them for the duration of the run (nothing changes on disk)."""
+
+    def __init__(self):
+        self.total = defaultdict(float)   # stage -> seconds
+        self.last_end = {}                # stage -> perf_counter() when its last call returned
+
+    @contextmanager
+    def wrap(self, owner, attr: str, stage: str):
+        original = getattr(owner, attr)
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.last_end[stage] = time.perf_counter()
+                self.total[stage] += self.last_end[stage] - start
+
+        setattr(owner, attr, timed)
+        try:
+            yield
+        finally:
+            setattr(owner, attr, original)
+
+
+def addon_modules():
+    from checkout import load_addon
+
+    addon = load_addon()
+    return {name: importlib.import_module(f"{addon.__name__}.{name}")
+            for name in ("blender.job", "blender.audio", "blender.keys", "blender.demo", "ml.features", "ml.model",
+                         "ml.timeline", "crowd.presets")}
+
+
+def timed_animate(mods, run) -> dict:
+    """Call run() (which animates) with ours' stages timed; return {stage: seconds}."""
+    job, features, model = mods["blender.job"], mods["ml.features"], mods["ml.model"]
+    st = Stages()
+    with ExitStack() as stack:
+        for owner, attr, stage in ((job, "load_model", "model load"),
+                                   (mods["blender.audio"], "strip_audio", "decode"),
+                                   (features, "frame_features", "features"),
+                                   (features, "pool_windows", "features"),
+                                   (model.EmotionModel, "predict_proba", "predict_proba"),
+                                   (job, "predict_timeline", "timeline"),
+                                   (job, "temperament", "crowd values"),
+                                   (job, "react", "crowd values"),
+                                   (mods["blender.keys"], "write_face", "write_face")):
+            stack.enter_context(st.wrap(owner, attr, stage))
+        start = time.perf_counter()
+        run()
+        end = time.perf_counter()
+    t = dict(st.total)
+    t["end to end"] = end - start
+    t["prediction"] = t["timeline"] - t["features"]      # predict_proba + fade to neutral + smoothing
+    t["key writing"] = end - st.last_end["timeline"]     # key frames, crowd values, write_face
+    t["decode+features"] = t["decode"] + t["features"]
+    return t
+
+
+def median_stages(runs: list) -> dict:
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+# ---------------------------------------------------------------- the seed's way
+
+def seed_throwaway_model():
+    """A tiny XGBClassifier on random data of the seed's width, only so there is something to call predict on."""
+    from xgboost import XGBClassifier
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(80, SEED_MFCC * 108)).astype(np.float32)
+    clf = XGBClassifier(n_estimators=50, max_depth=3, n_jobs=os.cpu_count())
+    clf.fit(x, np.arange(80) % 8)
+    return clf
+
+
+def seed_features(path: str) -> tuple:
+    """librosa.load, then MFCC per 2.5 s window every 0.5 s, standardised per window, flattened."""
+    import librosa
+
+    start = time.perf_counter()
+    y, sr = librosa.load(path, sr=SR)
+    decoded = time.perf_counter()
+    width = int(SEED_WINDOW_S * sr)
+    times = np.arange(int(len(y) / sr / SEED_HOP_S) + 1) * SEED_HOP_S
+    rows = []
+    for t in times:
+        window = y[int(t * sr): int(t * sr) + width]
+        window = np.pad(window, (0, width - len(window)))
+        mfcc = librosa.feature.mfcc(y=window, sr=sr, n_mfcc=SEED_MFCC)
+        mfcc = (mfcc - mfcc.mean()) / (mfcc.std() + 1e-8)
+        rows.append(mfcc.ravel())
+    return times, rows, decoded - start, time.perf_counter() - decoded
+
+
+def seed_predict(clf, rows: list) -> np.ndarray:
+    """One predict call per window, as one-hot rows."""
+    onehot = np.eye(8, dtype=np.float32)
+    return np.stack([onehot[int(clf.predict(row[None, :])[0])] for row in rows])
+
+
+def seed_write_keys(scene, objects: list, frames: np.ndarray, values: np.ndarray) -> None:
+    """For every time step and every face: select it, make it active, set and keyframe_insert each shape key."""
+    view_layer = scene.view_layers[0]
+    for step, frame in enumerate(frames):
+        for obj in objects:
+            view_layer.objects.active = obj
+            obj.select_set(True)
+            key_blocks = obj.data.shape_keys.key_blocks
+            for j, name in enumerate(FACE_KEYS):
+                key_blocks[name].value = float(values[step, j])
+                key_blocks[name].keyframe_insert("value", frame=float(frame))
+
+
+# ---------------------------------------------------------------- modes
+
+def compare(args) -> None:
+    import bpy
+
+    tmp = tempfile.mkdtemp(prefix="audience_bench_")
+    try:
+        path = write_speech(os.path.join(tmp, "speech_180s.ogg"), args.seconds, "OGG")
+        scene, strip = speech_scene(path, args.faces)
+        mods = addon_modules()
+        job, presets = mods["blender.job"], mods["crowd.presets"]
+        settings = job.Settings(strip=strip.name, faces="Audience")
+        keys_total = None
+        print(f"work: {args.seconds:.0f} s of speech (demo/speech.ogg tiled, Ogg Vorbis), {args.faces} faces x "
+              f"{len(FACE_KEYS)} shape keys; {os.cpu_count()} CPUs; Blender {bpy.app.version_string}")
+
+        # Warm-up: librosa import + numba compile (or cache load), XGBoost, model load, aud, first keys.
+        start = time.perf_counter()
+        clf = seed_throwaway_model()
+        seed_predict(clf, seed_features(path)[1][:3])
+        result = job.animate(scene, settings)
+        job.clear("Audience")
+        keys_total = len(result.faces) * len(FACE_KEYS) * result.keys_per_face
+        print(f"warm-up done ({time.perf_counter() - start:.1f} s: librosa/numba compile or cache load, XGBoost, "
+              f"model load, one full run of ours); the figures below are warm\n")
+
+        # Ours: the real job.animate, faces cleared between runs so each run writes new actions.
+        ours_runs = []
+        for _ in range(args.repeats):
+            ours_runs.append(timed_animate(mods, lambda: job.animate(scene, settings)))
+            job.clear("Audience")
+        ours = median_stages(ours_runs)
+
+        # Seed: decode+features and prediction repeated, key writing once (on a subset if asked, then scaled).
+        seed_runs = []
+        for _ in range(args.repeats):
+            times, rows, t_decode, t_feat = seed_features(path)
+            start = time.perf_counter()
+            onehot = seed_predict(clf, rows)
+            seed_runs.append({"decode": t_decode, "features": t_feat, "prediction": time.perf_counter() - start})
+        seed = median_stages(seed_runs)
+        seed["decode+features"] = seed["decode"] + seed["features"]
+        names, table = presets.expression_table("ARKIT", "MIRROR")
+        values = onehot @ table[:, [names.index(k) for k in FACE_KEYS]]
+        frames = strip.frame_final_start + np.round(times * scene.render.fps / scene.render.fps_base)
+        seed_objects = sorted(bpy.data.collections["Seed"].objects, key=lambda o: o.name)[: args.seed_faces]
+        start = time.perf_counter()
+        seed_write_keys(scene, seed_objects, frames, values)
+        measured = time.perf_counter() - start
+        seed["key writing"] = measured * args.faces / len(seed_objects)
+        seed["end to end"] = seed["decode+features"] + seed["prediction"] + seed["key writing"]
+
+        seed_keys = len(seed_objects) * len(FACE_KEYS) * len(frames)
+        print(f"ours: median of {args.repeats} runs of blender.job.animate ({keys_total:,} keys a run); "
+              f"seed: median of {args.repeats} for decode+features and prediction, key writing once")
+        if len(seed_objects) < args.faces:
+            print(f"seed key writing measured on {len(seed_objects)} of {args.faces} faces ({seed_keys:,} "
+                  f"keyframe_insert calls, {measured:.1f} s) and scaled x{args.faces / len(seed_objects):g}")
+        else:
+            print(f"seed key writing: {seed_keys:,} keyframe_insert calls, {len(frames) * len(seed_objects):,} "
+                  f"select + activate")
+        print(f"seed end to end = the sum of its stages\n")
+        print(f"{'stage':<18}{'seed s':>10}{'ours s':>10}{'seed/ours':>12}")
+        for stage in ("decode+features", "prediction", "key writing", "end to end"):
+            print(f"{stage:<18}{seed[stage]:>10.3f}{ours[stage]:>10.3f}{seed[stage] / ours[stage]:>11.1f}x")
+        print(f"\nseed detail: decode {seed['decode']:.3f} s, MFCC per window {seed['features']:.3f} s "
+              f"({len(rows)} windows), {len(rows)} predict calls {seed['prediction']:.3f} s")
+        other = ours["end to end"] - ours["decode+features"] - ours["prediction"] - ours["key writing"]
+        print(f"ours detail: decode {ours['decode']:.3f}, features {ours['features']:.3f}, predict_proba "
+              f"{ours['predict_proba']:.3f}, fade+smooth {ours['prediction'] - ours['predict_proba']:.3f}, "
+              f"crowd values {ours['crowd values']:.3f}, write_face {ours['write_face']:.3f}, "
+              f"checks+model lookup {other:.3f} s")
+        each = ", ".join(f"{r['end to end']:.3f}" for r in ours_runs)
+        print(f"ours end to end warm: {ours['end to end']:.3f} s, under 1 s: "
+              f"{'yes' if ours['end to end'] < 1.0 else 'no'} (runs: {each})")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def hour(args) -> None:
+    tmp = tempfile.mkdtemp(prefix="audience_bench_")
+    try:
+        # FLAC: writing an hour of Ogg Vorbis takes ~40 s here, FLAC a few.
+        path = write_speech(os.path.join(tmp, "speech_1h.flac"), 3600, "FLAC")
+        mods = addon_modules()
+        job, audio, timeline = mods["blender.job"], mods["blender.audio"], mods["ml.timeline"]
+        model = job.load_model("")
+        # Warm-up on the demo speech (librosa/numba), so the hour run measures the work itself.
+        scene, strip = speech_scene(SPEECH)
+        timeline.predict_timeline(audio.strip_audio(scene, strip, model.sample_rate).samples, model)
+        scene, strip = speech_scene(path)
+        base = peak_rss_mb()
+        st = Stages()
+        with ExitStack() as stack:
+            stack.enter_context(st.wrap(mods["ml.features"], "frame_features", "features"))
+            stack.enter_context(st.wrap(mods["ml.features"], "pool_windows", "features"))
+            stack.enter_context(st.wrap(mods["ml.model"].EmotionModel, "predict_proba", "prediction"))
+            start = time.perf_counter()
+            sound = audio.strip_audio(scene, strip, model.sample_rate)
+            decoded = time.perf_counter()
+            result = timeline.predict_timeline(sound.samples, model)
+            end = time.perf_counter()
+        peak = peak_rss_mb()
+        signal_mb = sound.samples.nbytes / 2**20
+        print(f"1 h of speech (demo/speech.ogg tiled, FLAC), ours: strip_audio + predict_timeline, warm")
+        print(f"decode {decoded - start:.2f} s, features {st.total['features']:.2f} s, prediction "
+              f"{st.total['prediction']:.2f} s, total {end - start:.2f} s, {len(result.times)} predictions")
+        print(f"peak RSS: {peak:.0f} MB (before the hour: {base:.0f} MB peak so far, bpy + libraries + warm-up; "
+              f"the hour added {peak - base:.0f} MB; the mono float32 signal alone is {signal_mb:.0f} MB)")
+        print(f"goal < 500 MB: {'met' if peak < 500 else 'not met'}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def first_use_child() -> None:
+    """In a fresh process: import, load the add-on, build a small demo scene, click Animate twice; print JSON."""
+    t = {}
+    start = time.perf_counter()
+    import bpy
+
+    t["import bpy"] = time.perf_counter() - start
+    start = time.perf_counter()
+    mods = addon_modules()
+    t["load add-on"] = time.perf_counter() - start
+    demo = mods["blender.demo"]
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    faces = demo.build_audience(scene, rows=3, per_row=4)
+    strip = demo.add_speech(scene)
+    click = lambda: bpy.ops.audience.animate(strip=strip.name, faces=faces.name)  # noqa: E731
+    first = timed_animate(mods, click)
+    t["first animate"] = first["end to end"]
+    t["second animate"] = timed_animate(mods, click)["end to end"]
+    t["first: model load"] = first["model load"]
+    t["first: features"] = first["features"]
+    t["first: prediction"] = first["prediction"]
+    print(json.dumps(t))
+
+
+def first_use(args) -> None:
+    cache = tempfile.mkdtemp(prefix="audience_numba_")
+    try:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        results = {}
+        for label in ("cold cache", "warm cache"):
+            out = subprocess.run([sys.executable, os.path.abspath(__file__), "--first-use-child"], env=env,
+                                 capture_output=True, text=True, check=True)
+            results[label] = json.loads(out.stdout.strip().splitlines()[-1])
+        print("first click in a fresh process: 12 demo faces, demo/speech.ogg (37 s), bpy.ops.audience.animate")
+        print(f"NUMBA_CACHE_DIR={cache} (empty for the first process, filled by it for the second)\n")
+        print(f"{'seconds':<20}{'cold cache':>12}{'warm cache':>12}")
+        for what in results["cold cache"]:
+            print(f"{what:<20}" + "".join(f"{results[c][what]:>12.2f}" for c in results))
+        for label, t in results.items():
+            print(f"{label}: import + first animate = {t['import bpy'] + t['load add-on'] + t['first animate']:.2f} s")
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hour", action="store_true", help="1 h of speech through ours: time and peak RSS")
+    parser.add_argument("--first-use", action="store_true", help="first click in a fresh process, cold/warm cache")
+    parser.add_argument("--seconds", type=float, default=180.0, help="speech length (default 180)")
+    parser.add_argument("--faces", type=int, default=100, help="faces (default 100)")
+    parser.add_argument("--repeats", type=int, default=5, help="runs for the medians (default 5)")
+    parser.add_argument("--seed-faces", type=int, default=100,
+                        help="faces the seed's slow key writing runs on, scaled to --faces (default 100)")
+    parser.add_argument("--first-use-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.first_use_child:
+        first_use_child()
+    elif args.hour:
+        hour(args)
+    elif args.first_use:
+        first_use(args)
+    else:
+        compare(args)
+
+
+if __name__ == "__main__":
+    main()
