@@ -1,4 +1,5 @@
 """Use this folder as the add-on when Blender has not installed it (tests, the demo, batch runs from a checkout)."""
+import atexit
 import importlib.util
 import os
 import sys
@@ -21,4 +22,13 @@ def load_addon(register: bool = True):
 
     if register and not hasattr(bpy.types.Scene, "audience"):
         module.register()
+        # bpy 4.5 as a Python module hangs at exit while add-on classes are still registered.
+        atexit.register(_unregister_at_exit, module)
     return module
+
+
+def _unregister_at_exit(module):
+    import bpy
+
+    if hasattr(bpy.types.Scene, "audience"):
+        module.unregister()
