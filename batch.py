@@ -37,6 +37,8 @@ def parse_args(argv):
 
 def _check_writable(path, what):
     folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise SystemExit(f"error: {what} {path} is a folder; give a file name")
     if not os.path.isdir(folder):
         raise SystemExit(f"error: {what} folder does not exist: {folder}")
     if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
@@ -75,7 +77,10 @@ def run(args) -> int:
         print(f"audience: note: {note}")
     print(f"audience: {result.summary()}", flush=True)
     if args.output:
-        bpy.ops.wm.save_as_mainfile(filepath=os.path.abspath(args.output), copy=True)
+        try:
+            bpy.ops.wm.save_as_mainfile(filepath=os.path.abspath(args.output), copy=True)
+        except RuntimeError as e:
+            raise SystemExit(f"error: cannot save {args.output}: {str(e).strip().splitlines()[-1]}") from None
         print(f"audience: saved {args.output}")
     if args.report:
         report = {"settings": vars(settings), "scene": scene.name, "faces": result.faces,

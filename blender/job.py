@@ -154,6 +154,12 @@ def prepare(scene, settings: Settings) -> Job:
         notes.append(f"{len(skipped)} faces have none of the preset's shape keys ({_names(skipped)})")
     model = load_model(settings.model)
     source = audio.sound_source(scene, strip)
+    played = source.end_s - source.start_s
+    if played < model.hop_s:
+        raise AudienceError(f"strip '{strip.name}' plays only {played:.2f} s of sound; Animate Audience needs at "
+                            f"least {model.hop_s:g} s (one prediction step)")
+    if strip.mute:
+        notes.append(f"strip '{strip.name}' is muted: animated from its sound anyway")
     return Job(settings, source, model, names, table, plans, notes)
 
 

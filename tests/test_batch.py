@@ -52,6 +52,8 @@ def test_batch_animates_saves_and_reports(addon, demo_blend, tmp_path):
     (["--strip", "Speech", "--faces", "Audience", "--output", "/nonexistent/dir/out.blend"],
      "folder does not exist"),
     (["--strip", "Speech", "--faces", "Audience", "--model", "/nonexistent"], "cannot read model metadata"),
+    (["--strip", "Speech", "--faces", "Audience", "--output", "/tmp"], "is a folder"),
+    (["--strip", "Speech", "--faces", "Nobody"], "no collection named 'Nobody'"),
 ])
 @needs_audio
 def test_batch_failures_exit_non_zero_with_one_line(addon, demo_blend, args, message):

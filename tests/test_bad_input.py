@@ -1,0 +1,164 @@
+"""Bad input as a new user would give it: a clear message, the scene as it was, and no crash (fuzzed too)."""
+import json
+import os
+import time
+
+import numpy as np
+import pytest
+import bpy
+
+from conftest import DATA, face_curves, needs_audio, needs_data, sub, write_wav
+
+SR = 22050
+
+
+def _state():
+    return (len(bpy.data.actions), sorted(o.name for o in bpy.data.objects),
+            [bool(o.data.shape_keys and o.data.shape_keys.animation_data) for o in bpy.data.objects
+             if o.type == "MESH"])
+
+
+def _strip_for(addon, scene, path, name="Speech"):
+    demo = sub(addon, "blender.demo")
+    return demo.add_speech(scene, path, name=name)
+
+
+@pytest.fixture
+def audience(addon, empty_scene):
+    if not sub(addon, "blender.compat") or not hasattr(bpy.app.build_options, "audaspace") \
+            or not bpy.app.build_options.audaspace:
+        pytest.skip("this bpy wheel is built without audio (4.2)")
+    return sub(addon, "blender.demo").build_audience(empty_scene, rows=1, per_row=2)
+
+
+def _expect_error(strip, faces, message):
+    before = _state()
+    with pytest.raises(RuntimeError, match=message):
+        bpy.ops.audience.animate(strip=strip, faces=faces.name)
+    assert _state() == before
+
+
+def test_missing_audio_file(addon, audience, tmp_path):
+    path = write_wav(str(tmp_path / "gone.wav"), np.zeros(SR, np.float32))
+    strip = _strip_for(addon, bpy.context.scene, path)
+    os.remove(path)
+    _expect_error(strip.name, audience, "sound file not found: .*gone.wav")
+
+
+def test_empty_and_not_audio_files(addon, audience, tmp_path):
+    path = write_wav(str(tmp_path / "talk.wav"), np.zeros(SR * 2, np.float32))
+    strip = _strip_for(addon, bpy.context.scene, path)
+    open(path, "wb").close()
+    _expect_error(strip.name, audience, "sound file is empty")
+    with open(path, "w") as f:
+        f.write("Dear diary, this is not a recording. " * 200)
+    _expect_error(strip.name, audience, "cannot decode 'talk.wav' as audio")
+
+
+def test_clip_shorter_than_one_step(addon, audience, tmp_path):
+    path = write_wav(str(tmp_path / "blip.wav"), 0.1 * np.ones(int(0.3 * SR), np.float32))
+    strip = _strip_for(addon, bpy.context.scene, path)
+    _expect_error(strip.name, audience, r"plays only 0\.\d+ s of sound")
+
+
+def test_silence_gives_a_calm_crowd(addon, audience, tmp_path):
+    path = write_wav(str(tmp_path / "silence.wav"), np.zeros(SR * 5, np.float32))
+    strip = _strip_for(addon, bpy.context.scene, path)
+    assert bpy.ops.audience.animate(strip=strip.name, faces=audience.name) == {"FINISHED"}
+    for obj in audience.objects:
+        for frames, values in face_curves(addon, obj).values():
+            assert len(frames) == 11 and np.isfinite(values).all() and np.all(values == 0.0)
+
+
+def test_stereo_48k_and_muted(addon, audience, tmp_path):
+    import librosa
+
+    demo = sub(addon, "blender.demo")
+    y, _ = librosa.load(demo.DEMO_SPEECH, sr=48000, duration=6.0)
+    path = write_wav(str(tmp_path / "stereo.wav"), y, sr=48000, channels=2)
+    strip = _strip_for(addon, bpy.context.scene, path)
+    strip.mute = True
+    assert bpy.ops.audience.animate(strip=strip.name, faces=audience.name) == {"FINISHED"}
+    frames, _v = next(iter(face_curves(addon, audience.objects[0]).values()))
+    assert len(frames) == 13
+
+
+@pytest.mark.parametrize("fmt", ["MP3", "OGG", "FLAC"])
+def test_compressed_formats(addon, audience, tmp_path, fmt):
+    import soundfile
+    import librosa
+
+    if fmt not in soundfile.available_formats():
+        pytest.skip(f"libsndfile here cannot write {fmt}")
+    demo = sub(addon, "blender.demo")
+    y, _ = librosa.load(demo.DEMO_SPEECH, sr=SR, duration=4.0)
+    path = str(tmp_path / f"speech.{fmt.lower()}")
+    soundfile.write(path, y, SR, format=fmt)
+    strip = _strip_for(addon, bpy.context.scene, path)
+    assert bpy.ops.audience.animate(strip=strip.name, faces=audience.name) == {"FINISHED"}
+    assert len(next(iter(face_curves(addon, audience.objects[0]).values()))[0]) == 9
+
+
+@needs_data
+def test_real_flac_recording(addon, audience):
+    path = os.path.join(DATA, "Actor_02", "03-01-03-02-01-01-02.flac")
+    strip = _strip_for(addon, bpy.context.scene, path)
+    assert bpy.ops.audience.animate(strip=strip.name, faces=audience.name) == {"FINISHED"}
+
+
+def test_non_sound_strip(addon, audience, tmp_path):
+    scene = bpy.context.scene
+    strips = sub(addon, "blender.compat").top_level_strips(scene)
+    strips.new_effect(name="Flash", type="COLOR", channel=2, frame_start=1, **_effect_end())
+    _expect_error("Flash", audience, "'Flash' is a color strip, not a sound strip")
+
+
+def _effect_end():
+    # 5.0 renamed frame_end to length for new_effect.
+    import inspect
+
+    return {"length": 10} if bpy.app.version >= (5, 0, 0) else {"frame_end": 10}
+
+
+def test_fuzz_audio_loader(addon, audience, tmp_path):
+    """Random bytes as a sound file: always an AudienceError, never a crash, for a bounded time."""
+    audio, errors = sub(addon, "blender.audio"), sub(addon, "blender.errors")
+    rng = np.random.default_rng(1234)
+    path = str(tmp_path / "fuzz.wav")
+    write_wav(path, np.zeros(SR, np.float32))
+    strip = _strip_for(addon, bpy.context.scene, path)
+    header = open(path, "rb").read()[:44]
+    deadline = time.monotonic() + 8
+    runs = 0
+    while time.monotonic() < deadline:
+        body = rng.integers(0, 256, int(rng.integers(0, 5000)), dtype=np.uint8).tobytes()
+        with open(path, "wb") as f:
+            f.write((header if runs % 2 else b"") + body)  # half with a valid WAV header
+        try:
+            audio.strip_audio(bpy.context.scene, strip, SR)
+        except errors.AudienceError as e:
+            assert str(e)
+        runs += 1
+    assert runs > 10
+
+
+def test_fuzz_metadata_parser(addon, tmp_path):
+    from ml.model import ModelError, read_metadata
+
+    good = json.load(open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "models", "emotion_model.json")))
+    rng = np.random.default_rng(99)
+    path = tmp_path / "emotion_model.json"
+    deadline = time.monotonic() + 4
+    values = [None, 0, -1, 1e309, "", "x" * 300, [], {}, [1, 2], True, "../x", 0.5]
+    while time.monotonic() < deadline:
+        if rng.random() < 0.5:
+            path.write_bytes(rng.integers(0, 256, int(rng.integers(0, 400)), dtype=np.uint8).tobytes())
+        else:
+            meta = dict(good)
+            for key in rng.choice(list(good), size=int(rng.integers(1, 4)), replace=False):
+                meta[str(key)] = values[int(rng.integers(len(values)))]
+            path.write_text(json.dumps(meta))
+        try:
+            read_metadata(str(path))
+        except ModelError as e:
+            assert str(e)
