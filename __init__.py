@@ -2,6 +2,7 @@
 import bpy
 
 from . import operators, panels, properties
+from .blender import warmup
 
 _register, _unregister = bpy.utils.register_classes_factory(
     (properties.AudienceSettings, *operators.classes, *panels.classes))
@@ -10,6 +11,8 @@ _register, _unregister = bpy.utils.register_classes_factory(
 def register():
     _register()
     bpy.types.Scene.audience = bpy.props.PointerProperty(type=properties.AudienceSettings)
+    warmup.configure(__package__)
+    warmup.start()
 
 
 def unregister():

@@ -230,7 +230,6 @@ def compare(args) -> None:
         mods = addon_modules()
         job, presets = mods["blender.job"], mods["crowd.presets"]
         settings = job.Settings(strip=strip.name, faces="Audience")
-        keys_total = None
         print(f"work: {args.seconds:.0f} s of speech (demo/speech.ogg tiled, Ogg Vorbis), {args.faces} faces x "
               f"{len(FACE_KEYS)} shape keys; {os.cpu_count()} CPUs; Blender {bpy.app.version_string}")
         print(load_note())
@@ -280,7 +279,7 @@ def compare(args) -> None:
         else:
             print(f"seed key writing: {seed_keys:,} keyframe_insert calls, {len(frames) * len(seed_objects):,} "
                   f"select + activate")
-        print(f"seed end to end = the sum of its stages\n")
+        print("seed end to end = the sum of its stages\n")
         print(f"{'stage':<18}{'seed s':>10}{'ours s':>10}{'seed/ours':>12}")
         for stage in ("decode+features", "prediction", "key writing", "end to end"):
             print(f"{stage:<18}{seed[stage]:>10.3f}{ours[stage]:>10.3f}{seed[stage] / ours[stage]:>11.1f}x")
@@ -327,7 +326,7 @@ def hour(args) -> None:
             end = time.perf_counter()
         peak = peak_rss_mb()
         signal_mb = sound.samples.nbytes / 2**20
-        print(f"1 h of speech (demo/speech.ogg tiled, FLAC), ours: strip_audio + predict_timeline, warm")
+        print("1 h of speech (demo/speech.ogg tiled, FLAC), ours: strip_audio + predict_timeline, warm")
         print(f"decode {decoded - start:.2f} s, features {st.total['features']:.2f} s, prediction "
               f"{st.total['prediction']:.2f} s, total {end - start:.2f} s, {len(result.times)} predictions")
         print(f"peak RSS (ru_maxrss): {peak:.0f} MB in all; {imported:.0f} MB after importing bpy, the add-on, "
@@ -370,7 +369,9 @@ def first_use(args) -> None:
         results = {}
         for label in ("cold cache", "warm cache"):
             out = subprocess.run([sys.executable, os.path.abspath(__file__), "--first-use-child"], env=env,
-                                 capture_output=True, text=True, check=True)
+                                 capture_output=True, text=True)
+            if out.returncode:
+                raise SystemExit(f"the {label} process failed:\n{out.stderr}")
             results[label] = json.loads(out.stdout.strip().splitlines()[-1])
         print("first click in a fresh process: 12 demo faces, demo/speech.ogg (37 s), bpy.ops.audience.animate")
         print(f"NUMBA_CACHE_DIR={cache} (empty for the first process, filled by it for the second)\n")

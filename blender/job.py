@@ -128,6 +128,7 @@ class Job:
     table: np.ndarray           # emotions x names
     faces: list                 # [(object name, [indices into names it has])]
     notes: list
+    scene: str                  # scene name, for the emotion markers
 
 
 def prepare(scene, settings: Settings) -> Job:
@@ -160,7 +161,7 @@ def prepare(scene, settings: Settings) -> Job:
                             f"least {model.hop_s:g} s (one prediction step)")
     if strip.mute:
         notes.append(f"strip '{strip.name}' is muted: animated from its sound anyway")
-    return Job(settings, source, model, names, table, plans, notes)
+    return Job(settings, source, model, names, table, plans, notes, scene.name)
 
 
 class Cancelled(Exception):
@@ -204,6 +205,10 @@ def write(job: Job, sound, timeline: Timeline, progress=None) -> Result:
             nla.append(name)
         result.faces.append(name)
         progress(0.8 + 0.2 * (n + 1) / len(job.faces), f"keyed {name}")
+    scene = bpy.data.scenes.get(job.scene)
+    if scene is not None:
+        keys.write_emotion(scene, frames, timeline.probs[index], timeline.classes,
+                           [timeline.labels[i] for i in index])
     if nla:
         result.notes.append(f"{len(nla)} faces already had an action: keys went onto the NLA track "
                             f"'{keys.NLA_TRACK}' ({_names(nla)})")
@@ -217,7 +222,8 @@ def animate(scene, settings: Settings, progress=None) -> Result:
     return write(job, sound, timeline, progress)
 
 
-def clear(collection_name: str) -> int:
-    """Remove what the tool wrote on the faces of a collection; return how many faces were cleared."""
+def clear(scene, collection_name: str) -> int:
+    """Remove what the tool wrote on the faces of a collection and the emotion markers; return faces cleared."""
     faces, _notes = find_faces(collection_name)
+    keys.clear_emotion(scene)
     return sum(keys.clear_face(key) for _obj, key in faces)

@@ -128,3 +128,63 @@ def clear_face(key) -> bool:
         anim.nla_tracks.remove(anim.nla_tracks[NLA_TRACK])
     bpy.data.actions.remove(action)
     return True
+
+
+EMOTION_OBJECT_TAG = "audience_emotion"
+MARKER_PREFIX = "audience: "
+
+
+def write_emotion(scene, frames: np.ndarray, probs: np.ndarray, classes, labels) -> object:
+    """The speaker's emotion where an artist can see it: an empty "Speech Emotion" whose custom
+    properties (one per emotion) are keyed with the probabilities (Graph Editor), and timeline
+    markers where the most likely emotion changes."""
+    obj = next((o for o in scene.objects if EMOTION_OBJECT_TAG in o.keys()), None)
+    if obj is None:
+        obj = bpy.data.objects.new("Speech Emotion", None)
+        obj[EMOTION_OBJECT_TAG] = 1
+        obj.empty_display_type = "SPHERE"
+        obj.hide_render = True
+        scene.collection.objects.link(obj)
+    for name in classes:
+        obj[name] = 0.0
+        obj.id_properties_ui(name).update(min=0.0, max=1.0, description=f"Probability that the speaker is {name}")
+    action = obj.animation_data.action if obj.animation_data else None
+    if action is None:
+        action = bpy.data.actions.new("Audience Speech Emotion")
+        action[TAG] = "[]"
+        compat.assign_action(obj.animation_data_create(), action)
+    remove_written(action)
+    co = np.empty(2 * len(frames), dtype=np.float32)
+    co[0::2] = frames
+    paths = []
+    for c, name in enumerate(classes):
+        path = f'["{name}"]'
+        fc = compat.new_fcurve(action, obj, path, "Speech Emotion")
+        fc.keyframe_points.add(len(frames))
+        co[1::2] = probs[:, c]
+        fc.keyframe_points.foreach_set("co", co)
+        fc.update()
+        paths.append(path)
+    action[TAG] = json.dumps(paths)
+
+    remove_markers(scene)
+    previous = None
+    for frame, label in zip(frames, labels):
+        if label != previous:
+            scene.timeline_markers.new(MARKER_PREFIX + label, frame=int(frame))
+            previous = label
+    return obj
+
+
+def remove_markers(scene) -> None:
+    for marker in [m for m in scene.timeline_markers if m.name.startswith(MARKER_PREFIX)]:
+        scene.timeline_markers.remove(marker)
+
+
+def clear_emotion(scene) -> None:
+    remove_markers(scene)
+    for obj in [o for o in scene.objects if EMOTION_OBJECT_TAG in o.keys()]:
+        action = obj.animation_data.action if obj.animation_data else None
+        bpy.data.objects.remove(obj)
+        if action is not None and is_ours(action) and action.users == 0:
+            bpy.data.actions.remove(action)

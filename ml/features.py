@@ -30,19 +30,45 @@ FRAME_NAMES = (
 POOLED_NAMES = [f"{n}_mean" for n in FRAME_NAMES] + [f"{n}_std" for n in FRAME_NAMES] + ["speech_fraction"]
 
 
-def frame_features(y: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
-    """Return (features [n_frames, n_feat] float32, speech mask [n_frames] bool)."""
-    import librosa  # heavy import, only when audio is analysed
+CHUNK_S = 60.0        # audio analysed per piece: memory stays flat however long the speech
+CONTEXT_FRAMES = 16   # frames of left context per piece, for the deltas
 
+
+def frame_features(y: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
+    """Return (features [n_frames, n_feat] float32, speech mask [n_frames] bool).
+
+    Frame i covers samples [i*HOP, i*HOP + N_FFT). Long signals are analysed in pieces of
+    CHUNK_S with a little left context; the result is the same frames as in one piece.
+    """
     if sr != SAMPLE_RATE:
         raise ValueError(f"expected {SAMPLE_RATE} Hz audio, got {sr} Hz")
-    y = np.ascontiguousarray(y, dtype=np.float32)
+    y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError("expected mono audio (one channel)")
     if len(y) < N_FFT:
         y = np.pad(y, (0, N_FFT - len(y)))
-    if not np.all(np.isfinite(y)):
-        y = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
+    n_total = 1 + (len(y) - N_FFT) // HOP
+    chunk = int(CHUNK_S * sr) // HOP * HOP
+    pieces = []
+    for start in range(0, n_total * HOP, chunk):
+        first = max(0, start - CONTEXT_FRAMES * HOP)
+        segment = y[first:start + chunk + N_FFT - HOP]
+        if not np.all(np.isfinite(segment)):
+            segment = np.nan_to_num(segment, nan=0.0, posinf=0.0, neginf=0.0)
+        feats = _segment_features(np.ascontiguousarray(segment, dtype=np.float32), sr)
+        skip = (start - first) // HOP
+        pieces.append(feats[skip:skip + chunk // HOP])
+    feats = np.concatenate(pieces)[:n_total]
+    rms_db = feats[:, FRAME_NAMES.index("rms_db")]
+    # Speech is judged against the loudest frame of the whole recording.
+    speech = (rms_db > SILENCE_DB) & (rms_db > rms_db.max() - SPEECH_RANGE_DB)
+    feats[~speech, FRAME_NAMES.index("log_f0")] = 0.0
+    return feats, speech
+
+
+def _segment_features(y: np.ndarray, sr: int) -> np.ndarray:
+    """Frame features of one piece of signal (log_f0 on every frame)."""
+    import librosa  # heavy import, only when audio is analysed
 
     # center=False keeps frames causal: frame i only sees samples before its end.
     spec = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP, center=False))
@@ -67,10 +93,9 @@ def frame_features(y: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[np.ndarray, np
     cum = np.cumsum(spec, axis=0)
     rolloff = freqs[np.argmax(cum >= 0.85 * cum[-1], axis=0), 0]
     flatness = np.exp(np.mean(np.log(power + 1e-10), axis=0)) / (np.mean(power, axis=0) + 1e-10)
-    contrast = librosa.feature.spectral_contrast(S=spec, sr=sr, n_fft=N_FFT)
+    contrast = _contrast(spec, freqs[:, 0])
 
-    speech = (rms_db > SILENCE_DB) & (rms_db > rms_db.max() - SPEECH_RANGE_DB)
-    log_f0 = _log_pitch(y, sr, n, speech)
+    log_f0 = _log_pitch(y, sr, n)
 
     feats = np.vstack(
         [
@@ -86,11 +111,28 @@ def frame_features(y: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[np.ndarray, np
             log_f0[None],
         ]
     ).T
-    return np.ascontiguousarray(feats, dtype=np.float32), speech
+    return np.ascontiguousarray(feats, dtype=np.float32)
 
 
-def _log_pitch(y: np.ndarray, sr: int, n_frames: int, speech: np.ndarray) -> np.ndarray:
-    """log2 of f0 per frame (YIN on a half-rate signal: same frames, half the cost); 0 off speech."""
+def _contrast(spec: np.ndarray, freqs: np.ndarray, n_bands: int = 6, fmin: float = 200.0,
+              quantile: float = 0.02) -> np.ndarray:
+    """Spectral contrast (peak minus valley in dB) per octave band, frame by frame.
+
+    Like librosa's, but without its top_db clamp, which ties every frame to the loudest frame
+    of the whole signal (so the future would change the past).
+    """
+    edges = [0.0] + [fmin * 2**k for k in range(n_bands)] + [freqs[-1] + 1]
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        band = np.sort(spec[(freqs >= lo) & (freqs < hi)], axis=0)
+        k = max(1, int(round(quantile * len(band))))
+        peak, valley = band[-k:].mean(axis=0), band[:k].mean(axis=0)
+        out.append(10 * np.log10(np.maximum(peak, 1e-10)) - 10 * np.log10(np.maximum(valley, 1e-10)))
+    return np.array(out)
+
+
+def _log_pitch(y: np.ndarray, sr: int, n_frames: int) -> np.ndarray:
+    """log2 of f0 per frame (YIN on a half-rate signal: same frames, half the cost)."""
     import librosa
 
     half = y[::2]
@@ -98,7 +140,7 @@ def _log_pitch(y: np.ndarray, sr: int, n_frames: int, speech: np.ndarray) -> np.
         return np.zeros(n_frames)
     f0 = librosa.yin(half, fmin=70, fmax=500, sr=sr // 2, frame_length=N_FFT // 2, hop_length=HOP // 2, center=False)
     f0 = np.pad(f0[:n_frames], (0, max(0, n_frames - len(f0))), mode="edge")
-    return np.where(speech, np.log2(f0), 0.0)
+    return np.log2(f0)
 
 
 def pool_windows(feats: np.ndarray, speech: np.ndarray, ends: np.ndarray, window_s: float,

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
+from . import export
 from .model import DEFAULT_MODEL_DIR, EmotionModel, ModelError
 from .timeline import predict_timeline
 
@@ -22,6 +24,8 @@ def main(argv=None) -> int:
     parser.add_argument("audio", help="speech recording (wav, flac, ogg, mp3, ...)")
     parser.add_argument("--model", default=DEFAULT_MODEL_DIR, help="model folder or its emotion_model.json")
     parser.add_argument("--smoothing", type=float, default=1.0, help="time constant in seconds (0: none)")
+    parser.add_argument("--csv", help="also write the timeline as CSV")
+    parser.add_argument("--plot", help="also draw the timeline to this PNG")
     args = parser.parse_args(argv)
     try:
         model = EmotionModel.load(args.model)
@@ -35,6 +39,10 @@ def main(argv=None) -> int:
     timeline = predict_timeline(y, model, args.smoothing)
     out = {"audio": args.audio, "duration_s": round(len(y) / model.sample_rate, 3),
            "window_s": model.window_s, "hop_s": model.hop_s, **timeline.to_dict()}
+    if args.csv:
+        export.write_csv(timeline, args.csv)
+    if args.plot:
+        export.plot(timeline, args.plot, os.path.basename(args.audio))
     json.dump(out, sys.stdout, indent=1)
     sys.stdout.write("\n")
     return 0

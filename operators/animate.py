@@ -124,7 +124,7 @@ class AUDIENCE_OT_clear(bpy.types.Operator):
     def execute(self, context):
         panel = context.scene.audience
         try:
-            n = job.clear(self.faces or (panel.faces.name if panel.faces else ""))
+            n = job.clear(context.scene, self.faces or (panel.faces.name if panel.faces else ""))
         except AudienceError as e:
             self.report({"ERROR"}, str(e))
             return {"CANCELLED"}

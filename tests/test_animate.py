@@ -232,3 +232,24 @@ def test_analysis_in_a_thread_can_be_cancelled(addon, demo_scene):
     sound, timeline = job.analyse(prepared)
     result = job.write(prepared, sound, timeline)
     assert len(result.faces) == 6 and all(face_curves(addon, o) for o in faces.objects)
+
+
+def test_emotion_timeline_visible_in_blender(addon, demo_scene):
+    scene, faces, strip = demo_scene
+    animate(strip=strip.name, faces=faces.name)
+    keys = sub(addon, "blender.keys")
+    emotion = next(o for o in scene.objects if keys.EMOTION_OBJECT_TAG in o.keys())
+    curves = {fc.data_path: fcurve_data(fc) for fc in sub(addon, "blender.compat").existing_fcurves(
+        emotion.animation_data.action)}
+    assert sorted(curves) == sorted(f'["{e}"]' for e in ("neutral", "calm", "happy", "sad", "angry", "fearful",
+                                                           "disgust", "surprised"))
+    total = sum(v for _f, v in curves.values())
+    np.testing.assert_allclose(total, 1.0, atol=1e-4)
+    markers = [m for m in scene.timeline_markers if m.name.startswith(keys.MARKER_PREFIX)]
+    assert markers and markers[0].frame == strip.frame_final_start and markers[0].name == "audience: neutral"
+    scene.timeline_markers.new("my shot note", frame=20)
+    animate(strip=strip.name, faces=faces.name)  # re-run: markers replaced, not doubled
+    assert len([m for m in scene.timeline_markers if m.name.startswith(keys.MARKER_PREFIX)]) == len(markers)
+    bpy.ops.audience.clear(faces=faces.name)
+    assert [m.name for m in scene.timeline_markers] == ["my shot note"]
+    assert not any(keys.EMOTION_OBJECT_TAG in o.keys() for o in scene.objects)

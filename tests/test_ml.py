@@ -97,6 +97,16 @@ def test_predict_cli_prints_the_timeline(tmp_path):
     assert abs(sum(row["probabilities"].values()) - 1) < 1e-3
 
 
+def test_predict_cli_exports_csv_and_plot(tmp_path):
+    wav = write_wav(str(tmp_path / "a.wav"), tone(2.2))
+    csv_path, png = tmp_path / "t.csv", tmp_path / "t.png"
+    subprocess.run([sys.executable, "-m", "ml.predict", wav, "--csv", str(csv_path), "--plot", str(png)], cwd=ROOT,
+                   capture_output=True, check=True)
+    rows = csv_path.read_text().splitlines()
+    assert rows[0].split(",") == ["time", *EMOTIONS, "speech", "label"] and len(rows) == 1 + 5
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
 def test_predict_cli_says_what_is_wrong(tmp_path):
     bad = tmp_path / "notes.wav"
     bad.write_text("this is not audio")
