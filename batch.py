@@ -27,6 +27,8 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int, default=0, help="variation seed (default 0)")
     parser.add_argument("--strength", type=float, default=1.0, help="reaction strength (default 1.0)")
     parser.add_argument("--smoothing", type=float, default=1.0, help="mood change time in seconds (default 1.0)")
+    parser.add_argument("--tolerance", type=float, default=0.0,
+                        help="keep only keys needed to stay within this of the reaction (default 0: every 0.5 s)")
     parser.add_argument("--model", default="", help="model folder (default: the shipped model)")
     parser.add_argument("--blend", help="open this .blend first (when bpy runs as a Python module)")
     parser.add_argument("--scene", help="scene name (default: the active scene)")
@@ -64,7 +66,8 @@ def run(args) -> int:
     if scene is None:
         raise SystemExit(f"error: no scene named '{args.scene}'")
     settings = job.Settings(strip=args.strip, faces=args.faces, preset=args.preset, mode=args.mode, seed=args.seed,
-                            strength=args.strength, smoothing=args.smoothing, model=args.model)
+                            strength=args.strength, smoothing=args.smoothing, tolerance=args.tolerance,
+                            model=args.model)
 
     def progress(fraction, message):
         print(f"audience: {int(100 * fraction):3d}% {message}", flush=True)
@@ -84,7 +87,7 @@ def run(args) -> int:
         print(f"audience: saved {args.output}")
     if args.report:
         report = {"settings": vars(settings), "scene": scene.name, "faces": result.faces,
-                  "keys_per_face": result.keys_per_face, "duration_s": round(result.duration_s, 3),
+                  "keys_per_face": result.keys_per_face, "keys_written": result.keys_written, "duration_s": round(result.duration_s, 3),
                   "first_frame": int(result.frames[0]), "last_frame": int(result.frames[-1]),
                   "notes": result.notes, **result.timeline.to_dict()}
         with open(args.report, "w") as f:

@@ -33,5 +33,8 @@ class AudienceSettings(bpy.types.PropertyGroup):
                                       description="How strongly the audience reacts")
     smoothing: bpy.props.FloatProperty(name="Smoothing", default=1.0, min=0.0, soft_max=5.0, unit="TIME_ABSOLUTE",
                                        description="Time the audience takes to change mood (seconds)")
+    tolerance: bpy.props.FloatProperty(name="Key Tolerance", default=0.0, min=0.0, soft_max=0.1, precision=3,
+                                       description="Keep only the keys needed to stay this close to the reaction "
+                                                   "(0: a key every 0.5 s)")
     seed: bpy.props.IntProperty(name="Seed", default=0, min=0,
                                 description="Each seed gives every member another delay, intensity and jitter")

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..crowd.members import react, temperament
 from ..crowd.presets import expression_table
+from ..crowd.simplify import keep_indices
 from ..ml.model import DEFAULT_MODEL_DIR, EmotionModel, ModelError
 from ..ml.timeline import Timeline, predict_timeline
 from . import audio, keys
@@ -27,13 +28,16 @@ class Settings:
     seed: int = 0
     strength: float = 1.0
     smoothing: float = 1.0
+    tolerance: float = 0.0   # > 0: drop keys while the curve stays within this of the dense one
     model: str = ""   # folder or metadata JSON; empty: the shipped model
 
 
 @dataclass
 class Result:
     faces: list = field(default_factory=list)       # names of the faces animated
-    keys_per_face: int = 0
+    keys_per_face: int = 0    # keys on each curve before simplification (one per 0.5 s)
+    keys_written: int = 0     # all shape keys' keys, after simplification
+    curves: int = 0           # F-curves written
     duration_s: float = 0.0
     frames: np.ndarray = None
     timeline: Timeline = None
@@ -41,7 +45,10 @@ class Result:
 
     def summary(self) -> str:
         m, s = divmod(int(round(self.duration_s)), 60)
-        return f"Animated {len(self.faces)} faces, {self.keys_per_face} keys each, {m}:{s:02d} of speech"
+        text = f"Animated {len(self.faces)} faces, {self.keys_per_face} keys each, {m}:{s:02d} of speech"
+        if self.keys_written < self.keys_per_face * self.curves:
+            text += f" (simplified to {self.keys_written} of {self.keys_per_face * self.curves} keys)"
+        return text
 
 
 _models: dict = {}
@@ -199,8 +206,13 @@ def write(job: Job, sound, timeline: Timeline, progress=None) -> Result:
             continue
         member = temperament(name, job.settings.seed, len(have))
         values = react(times, timeline.probs[index], job.table[:, have], member, job.settings.strength)
-        where = keys.write_face(obj.data.shape_keys, name, frames,
-                                {job.names[i]: values[j] for j, i in enumerate(have)})
+        curves = {}
+        for j, i in enumerate(have):
+            kept = keep_indices(frames, values[j], job.settings.tolerance)
+            curves[job.names[i]] = (frames[kept], values[j][kept])
+            result.keys_written += len(kept)
+            result.curves += 1
+        where = keys.write_face(obj.data.shape_keys, name, curves)
         if where == "NLA":
             nla.append(name)
         result.faces.append(name)

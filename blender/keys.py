@@ -68,23 +68,28 @@ def _ensure_action(key, face_name: str, start_frame: int):
     return action, where
 
 
-def write_face(key, face_name: str, frames: np.ndarray, values: dict) -> str:
-    """Write `values` {shape key name: array per frame} at `frames`; return where ('ACTIVE' or 'NLA').
+def _key_curve(action, datablock, path: str, group: str, frames: np.ndarray, values: np.ndarray) -> None:
+    """One F-curve, all its keys in one go (keyframe_points.add + foreach_set), Bezier with auto-clamped handles."""
+    fc = compat.new_fcurve(action, datablock, path, group)
+    fc.keyframe_points.add(len(frames))
+    co = np.empty(2 * len(frames), dtype=np.float32)
+    co[0::2], co[1::2] = frames, values
+    fc.keyframe_points.foreach_set("co", co)
+    fc.update()
+
+
+def write_face(key, face_name: str, curves: dict) -> str:
+    """Write {shape key name: (frames, values)}; return where it went ('ACTIVE' or 'NLA').
 
     Replaces only the F-curves this tool wrote before on this face.
     """
-    action, where = _ensure_action(key, face_name, int(frames[0]) if len(frames) else 1)
+    start = min((int(f[0]) for f, _v in curves.values() if len(f)), default=1)
+    action, where = _ensure_action(key, face_name, start)
     remove_written(action)
     paths = []
-    co = np.empty(2 * len(frames), dtype=np.float32)
-    co[0::2] = frames
-    for name, vals in values.items():
+    for name, (frames, values) in curves.items():
         path = shape_key_path(name)
-        fc = compat.new_fcurve(action, key, path, "Audience Reactions")
-        fc.keyframe_points.add(len(frames))
-        co[1::2] = vals
-        fc.keyframe_points.foreach_set("co", co)
-        fc.update()
+        _key_curve(action, key, path, "Audience Reactions", frames, values)
         paths.append(path)
     action[TAG] = json.dumps(paths)
     if where == "NLA":
@@ -154,16 +159,10 @@ def write_emotion(scene, frames: np.ndarray, probs: np.ndarray, classes, labels)
         action[TAG] = "[]"
         compat.assign_action(obj.animation_data_create(), action)
     remove_written(action)
-    co = np.empty(2 * len(frames), dtype=np.float32)
-    co[0::2] = frames
     paths = []
     for c, name in enumerate(classes):
         path = f'["{name}"]'
-        fc = compat.new_fcurve(action, obj, path, "Speech Emotion")
-        fc.keyframe_points.add(len(frames))
-        co[1::2] = probs[:, c]
-        fc.keyframe_points.foreach_set("co", co)
-        fc.update()
+        _key_curve(action, obj, path, "Speech Emotion", frames, probs[:, c])
         paths.append(path)
     action[TAG] = json.dumps(paths)
 

@@ -19,6 +19,7 @@ def _settings(op, context) -> job.Settings:
         seed=op.seed if op.properties.is_property_set("seed") else panel.seed,
         strength=op.strength if op.properties.is_property_set("strength") else panel.strength,
         smoothing=op.smoothing if op.properties.is_property_set("smoothing") else panel.smoothing,
+        tolerance=op.tolerance if op.properties.is_property_set("tolerance") else panel.tolerance,
         model=op.model,
     )
 
@@ -36,6 +37,7 @@ class AUDIENCE_OT_animate(bpy.types.Operator):
     seed: bpy.props.IntProperty(name="Seed", min=0)
     strength: bpy.props.FloatProperty(name="Strength", default=1.0, min=0.0)
     smoothing: bpy.props.FloatProperty(name="Smoothing", default=1.0, min=0.0)
+    tolerance: bpy.props.FloatProperty(name="Key Tolerance", default=0.0, min=0.0)
     model: bpy.props.StringProperty(name="Model", description="Model folder (empty: the shipped model)",
                                     subtype="FILE_PATH", options={"HIDDEN"})
 

@@ -19,6 +19,7 @@ class _AudiencePanel:
         col = layout.column(align=True)
         col.prop(settings, "strength")
         col.prop(settings, "smoothing")
+        col.prop(settings, "tolerance")
         col.prop(settings, "seed")
         layout.operator("audience.animate", icon="PLAY_SOUND")
         layout.operator("audience.clear", icon="TRASH")

@@ -253,3 +253,20 @@ def test_emotion_timeline_visible_in_blender(addon, demo_scene):
     bpy.ops.audience.clear(faces=faces.name)
     assert [m.name for m in scene.timeline_markers] == ["my shot note"]
     assert not any(keys.EMOTION_OBJECT_TAG in o.keys() for o in scene.objects)
+
+
+def test_key_tolerance_keeps_fewer_editable_keys(addon, demo_scene):
+    scene, faces, strip = demo_scene
+    animate(strip=strip.name, faces=faces.name, seed=1)
+    dense = {o.name: face_curves(addon, o) for o in faces.objects}
+    animate(strip=strip.name, faces=faces.name, seed=1, tolerance=0.03)
+    total_dense = total_sparse = 0
+    for obj in faces.objects:
+        for name, (frames, values) in face_curves(addon, obj).items():
+            f0, v0 = dense[obj.name][name]
+            assert frames[0] == f0[0] and frames[-1] == f0[-1]
+            assert np.max(np.abs(np.interp(f0, frames, values) - v0)) <= 0.03 + 1e-6
+            total_dense, total_sparse = total_dense + len(f0), total_sparse + len(frames)
+    assert total_sparse < 0.6 * total_dense
+    fc = sub(addon, "blender.compat").existing_fcurves(faces.objects[0].data.shape_keys.animation_data.action)[0]
+    assert fc.keyframe_points[1].interpolation == "BEZIER"

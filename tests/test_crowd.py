@@ -1,0 +1,54 @@
+"""crowd/: presets, temperaments, key simplification (pure Python)."""
+import numpy as np
+import pytest
+
+from crowd.members import react, temperament
+from crowd.presets import EMOTIONS, expression_table
+from crowd.simplify import keep_indices
+
+
+def test_simplified_curve_stays_within_tolerance():
+    x = np.arange(0, 361) * 12.0
+    y = np.clip(0.5 + 0.4 * np.sin(x / 90.0) + 0.02 * np.random.default_rng(0).standard_normal(len(x)), 0, 1)
+    for tol in (0.01, 0.05, 0.1):
+        kept = keep_indices(x, y, tol)
+        assert kept[0] == 0 and kept[-1] == len(x) - 1
+        assert np.max(np.abs(np.interp(x, x[kept], y[kept]) - y)) <= tol + 1e-9
+    assert len(keep_indices(x, y, 0.05)) < len(x) / 3
+    assert len(keep_indices(x, y, 0.0)) == len(x)
+
+
+def test_flat_curve_needs_two_keys():
+    assert list(keep_indices(np.arange(50.0), np.zeros(50), 0.01)) == [0, 49]
+
+
+@pytest.mark.parametrize("preset", ["ARKIT", "FACESHIFT"])
+@pytest.mark.parametrize("mode", ["MIRROR", "REACT"])
+def test_tables_are_weights(preset, mode):
+    names, table = expression_table(preset, mode)
+    assert table.shape == (len(EMOTIONS), len(names))
+    assert np.all(table >= 0) and np.all(table <= 1) and not table[0].any()  # neutral is rest
+
+
+def test_react_mode_turns_anger_into_shock():
+    names, mirror = expression_table("ARKIT", "MIRROR")
+    _names, react_table = expression_table("ARKIT", "REACT")
+    angry, wide = EMOTIONS.index("angry"), names.index("eyeWideLeft")
+    assert mirror[angry, wide] == 0 and react_table[angry, wide] > 0.3
+
+
+def test_temperament_is_seeded_per_member():
+    a = temperament("Face.001", 0, 5)
+    assert a == temperament("Face.001", 0, 5)
+    assert a != temperament("Face.002", 0, 5) and a != temperament("Face.001", 1, 5)
+    assert 0.1 <= a.delay_s <= 0.6 and 0.6 <= a.intensity <= 1.0
+
+
+def test_member_never_reacts_before_hearing():
+    times = np.arange(0, 10.01, 0.5)
+    probs = np.zeros((len(times), 8))
+    probs[:, 0] = 1
+    probs[times >= 5, 0], probs[times >= 5, 2] = 0, 1  # happy from 5 s on
+    names, table = expression_table("ARKIT")
+    values = react(times, probs, table, temperament("x", 0, len(names)))
+    assert np.all(values[:, times <= 5.0] == 0) and values[:, -1].max() > 0.3
