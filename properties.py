@@ -36,5 +36,7 @@ class AudienceSettings(bpy.types.PropertyGroup):
     tolerance: bpy.props.FloatProperty(name="Key Tolerance", default=0.0, min=0.0, soft_max=0.1, precision=3,
                                        description="Keep only the keys needed to stay this close to the reaction "
                                                    "(0: a key every 0.5 s)")
+    blink: bpy.props.BoolProperty(name="Blinks", default=True,
+                                  description="Key blinks on faces that have blink shape keys (eyeBlinkLeft, ...)")
     seed: bpy.props.IntProperty(name="Seed", default=0, min=0,
                                 description="Each seed gives every member another delay, intensity and jitter")

@@ -15,7 +15,8 @@ from . import compat
 DEMO_SPEECH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demo", "speech.ogg")
 # The shape keys every demo face has (ARKit names); the preset's other names are reported as missing.
 DEMO_KEYS = ("browInnerUp", "browDownLeft", "browDownRight", "eyeWideLeft", "eyeWideRight",
-             "jawOpen", "mouthSmileLeft", "mouthSmileRight", "mouthFrownLeft", "mouthFrownRight")
+             "jawOpen", "mouthSmileLeft", "mouthSmileRight", "mouthFrownLeft", "mouthFrownRight",
+             "eyeBlinkLeft", "eyeBlinkRight")
 
 
 def _material(name: str, color) -> bpy.types.Material:
@@ -70,6 +71,7 @@ def _shape_offsets(co: np.ndarray, parts: dict) -> dict:
         for part in (f"eye{side}", f"pupil{side}"):
             v = parts[part]
             keys[f"eyeWide{side}"][v, 2] += (co[v, 2] - 0.28) * 0.6
+            keys[f"eyeBlink{side}"][v, 2] -= (co[v, 2] - 0.28) * 0.9
         b = parts[f"brow{side}"]
         inner = np.clip(1.0 - np.abs(co[b, 0]) / 0.58, 0.0, 1.0)  # 1 near the nose, 0 at the temple
         keys[f"browDown{side}"][b, 2] -= 0.06 + 0.1 * inner

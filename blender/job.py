@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..crowd.members import react, temperament
-from ..crowd.presets import expression_table
+from ..crowd.members import blinks, react, temperament
+from ..crowd.presets import BLINKS, expression_table
 from ..crowd.simplify import keep_indices
 from ..ml.model import DEFAULT_MODEL_DIR, EmotionModel, ModelError
 from ..ml.timeline import Timeline, predict_timeline
@@ -29,6 +29,7 @@ class Settings:
     strength: float = 1.0
     smoothing: float = 1.0
     tolerance: float = 0.0   # > 0: drop keys while the curve stays within this of the dense one
+    blink: bool = True       # key blinks on faces with blink shape keys
     model: str = ""   # folder or metadata JSON; empty: the shipped model
 
 
@@ -212,6 +213,12 @@ def write(job: Job, sound, timeline: Timeline, progress=None) -> Result:
             curves[job.names[i]] = (frames[kept], values[j][kept])
             result.keys_written += len(kept)
             result.curves += 1
+        blink_names = [b for b in BLINKS.get(job.settings.preset, ()) if b in obj.data.shape_keys.key_blocks]
+        if job.settings.blink and blink_names:
+            blink_frames, blink_values = blinks(result.duration_s, member, sound.fps)
+            inside = sound.first_frame + blink_frames <= sound.last_frame
+            for blink_name in blink_names:
+                curves[blink_name] = (sound.first_frame + blink_frames[inside], blink_values[inside])
         where = keys.write_face(obj.data.shape_keys, name, curves)
         if where == "NLA":
             nla.append(name)

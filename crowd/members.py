@@ -46,3 +46,19 @@ def react(times: np.ndarray, probs: np.ndarray, table: np.ndarray, member: Tempe
         noise = (noise + np.roll(noise, 1, axis=1) + np.roll(noise, -1, axis=1)) / 3
         values = values * (1.0 + noise)
     return np.clip(values, 0.0, 1.0)
+
+
+def blinks(duration_s: float, member: Temperament, fps: float) -> tuple:
+    """(frames from the start, values) of this member's blinks: closed for about 0.1 s every 2-6 s."""
+    rng = np.random.default_rng([member.rng_seed, 7])
+    starts = []
+    t = float(rng.uniform(0.3, 3.0))
+    while t + 0.3 < duration_s:
+        starts.append(t)
+        t += float(rng.uniform(2.0, 6.0))
+    shape_t = np.array([0.0, 0.08, 0.2, 0.3])  # open, closed, half open, open
+    shape_v = np.array([0.0, 1.0, 0.3, 0.0])
+    frames = np.concatenate([np.ceil((s + shape_t) * fps - 1e-6) for s in starts]) if starts else np.zeros(0)
+    values = np.tile(shape_v, len(starts))
+    frames, index = np.unique(frames, return_index=True)  # at low frame rates two points may share a frame
+    return frames, values[index]

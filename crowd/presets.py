@@ -44,6 +44,8 @@ FACESHIFT = {
 }
 
 PRESETS = {"ARKIT": ARKIT, "FACESHIFT": FACESHIFT}
+# Blinks are keyed on their own, on faces that have these shape keys.
+BLINKS = {"ARKIT": ("eyeBlinkLeft", "eyeBlinkRight"), "FACESHIFT": ("EyeBlink_L", "EyeBlink_R")}
 
 # "React" mode: how a listener feels about what the speaker feels (rows: speaker, columns: audience).
 REACTIONS = {

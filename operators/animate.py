@@ -20,6 +20,7 @@ def _settings(op, context) -> job.Settings:
         strength=op.strength if op.properties.is_property_set("strength") else panel.strength,
         smoothing=op.smoothing if op.properties.is_property_set("smoothing") else panel.smoothing,
         tolerance=op.tolerance if op.properties.is_property_set("tolerance") else panel.tolerance,
+        blink=op.blink if op.properties.is_property_set("blink") else panel.blink,
         model=op.model,
     )
 
@@ -38,6 +39,7 @@ class AUDIENCE_OT_animate(bpy.types.Operator):
     strength: bpy.props.FloatProperty(name="Strength", default=1.0, min=0.0)
     smoothing: bpy.props.FloatProperty(name="Smoothing", default=1.0, min=0.0)
     tolerance: bpy.props.FloatProperty(name="Key Tolerance", default=0.0, min=0.0)
+    blink: bpy.props.BoolProperty(name="Blinks", default=True)
     model: bpy.props.StringProperty(name="Model", description="Model folder (empty: the shipped model)",
                                     subtype="FILE_PATH", options={"HIDDEN"})
 

@@ -21,6 +21,7 @@ class _AudiencePanel:
         col.prop(settings, "smoothing")
         col.prop(settings, "tolerance")
         col.prop(settings, "seed")
+        layout.prop(settings, "blink")
         layout.operator("audience.animate", icon="PLAY_SOUND")
         layout.operator("audience.clear", icon="TRASH")
 

@@ -51,13 +51,17 @@ def fcurve_data(fcurve):
     return co[0::2], co[1::2]
 
 
-def face_curves(addon, obj):
-    """{shape key name: (frames, values)} the tool wrote on a face."""
+BLINK_KEYS = ("eyeBlinkLeft", "eyeBlinkRight")
+
+
+def face_curves(addon, obj, with_blinks=False):
+    """{shape key name: (frames, values)} the tool wrote on a face (the reactions; blinks on request)."""
     keys, compat = sub(addon, "blender.keys"), sub(addon, "blender.compat")
     action, _where = keys.find_action(obj.data.shape_keys)
     if action is None:
         return {}
-    return {fc.data_path.split('"')[1]: fcurve_data(fc) for fc in compat.existing_fcurves(action)}
+    curves = {fc.data_path.split('"')[1]: fcurve_data(fc) for fc in compat.existing_fcurves(action)}
+    return {k: v for k, v in curves.items() if with_blinks or k not in BLINK_KEYS}
 
 
 def write_wav(path, y, sr=22050, channels=1):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import bpy
 
-from conftest import face_curves, fcurve_data, needs_audio, sub, write_wav
+from conftest import BLINK_KEYS, face_curves, fcurve_data, needs_audio, sub, write_wav
 from conftest import DATA  # noqa: F401
 
 
@@ -21,7 +21,7 @@ def test_keys_on_every_face_within_strip(addon, demo_scene):
     expected = int(np.floor((last - first) / fps / 0.5)) + 1
     for obj in faces.objects:
         curves = face_curves(addon, obj)
-        assert set(curves) == set(sub(addon, "blender.demo").DEMO_KEYS)
+        assert set(curves) == set(sub(addon, "blender.demo").DEMO_KEYS) - set(BLINK_KEYS)
         for name, (frames, values) in curves.items():
             assert len(frames) == expected, name
             assert frames[0] == first and frames[-1] <= last
@@ -90,7 +90,7 @@ def test_artist_action_is_left_alone(addon, demo_scene):
         np.testing.assert_array_equal(before[path][1], after[path][1])
     track = anim.nla_tracks["Audience Reactions"]
     assert len(track.strips) == 1 and track.strips[0].action.name.startswith("Audience")
-    assert len(face_curves(addon, obj)) == len(sub(addon, "blender.demo").DEMO_KEYS)
+    assert len(face_curves(addon, obj, with_blinks=True)) == len(sub(addon, "blender.demo").DEMO_KEYS)
     # Remove audience keys: ours go, the artist's stay.
     assert bpy.ops.audience.clear(faces=faces.name) == {"FINISHED"}
     assert anim.action == artist and "Audience Reactions" not in anim.nla_tracks
@@ -270,3 +270,21 @@ def test_key_tolerance_keeps_fewer_editable_keys(addon, demo_scene):
     assert total_sparse < 0.6 * total_dense
     fc = sub(addon, "blender.compat").existing_fcurves(faces.objects[0].data.shape_keys.animation_data.action)[0]
     assert fc.keyframe_points[1].interpolation == "BEZIER"
+
+
+def test_members_blink_on_their_own(addon, demo_scene):
+    scene, faces, strip = demo_scene
+    animate(strip=strip.name, faces=faces.name)
+    blink_frames = []
+    for obj in faces.objects:
+        curves = face_curves(addon, obj, with_blinks=True)
+        frames, values = curves["eyeBlinkLeft"]
+        np.testing.assert_array_equal(frames, curves["eyeBlinkRight"][0])
+        seconds = (strip.frame_final_end - strip.frame_final_start) / scene.render.fps
+        assert seconds / 6 - 1 <= np.count_nonzero(values == 1.0) <= seconds / 2 + 1
+        assert frames[0] >= strip.frame_final_start and frames[-1] <= strip.frame_final_end
+        assert np.all(np.min(np.abs(values[:, None] - np.array([0.0, 0.3, 1.0])), axis=1) < 1e-6)
+        blink_frames.append(tuple(frames))
+    assert len(set(blink_frames)) == len(blink_frames), "two members blink together"
+    animate(strip=strip.name, faces=faces.name, blink=False)
+    assert "eyeBlinkLeft" not in face_curves(addon, faces.objects[0], with_blinks=True)
