@@ -30,6 +30,8 @@ def parse_args(argv):
     parser.add_argument("--tolerance", type=float, default=0.0,
                         help="keep only keys needed to stay within this of the reaction (default 0: every 0.5 s)")
     parser.add_argument("--no-blinks", dest="blink", action="store_false", help="do not key blinks")
+    parser.add_argument("--speaker", default="", help="object: members further from it react later")
+    parser.add_argument("--stagger", type=float, default=0.05, help="extra delay per metre from --speaker (0.05 s)")
     parser.add_argument("--model", default="", help="model folder (default: the shipped model)")
     parser.add_argument("--blend", help="open this .blend first (when bpy runs as a Python module)")
     parser.add_argument("--scene", help="scene name (default: the active scene)")
@@ -68,7 +70,7 @@ def run(args) -> int:
         raise SystemExit(f"error: no scene named '{args.scene}'")
     settings = job.Settings(strip=args.strip, faces=args.faces, preset=args.preset, mode=args.mode, seed=args.seed,
                             strength=args.strength, smoothing=args.smoothing, tolerance=args.tolerance,
-                            blink=args.blink, model=args.model)
+                            blink=args.blink, speaker=args.speaker, stagger=args.stagger, model=args.model)
 
     def progress(fraction, message):
         print(f"audience: {int(100 * fraction):3d}% {message}", flush=True)

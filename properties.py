@@ -38,5 +38,9 @@ class AudienceSettings(bpy.types.PropertyGroup):
                                                    "(0: a key every 0.5 s)")
     blink: bpy.props.BoolProperty(name="Blinks", default=True,
                                   description="Key blinks on faces that have blink shape keys (eyeBlinkLeft, ...)")
+    speaker: bpy.props.PointerProperty(name="Speaker", type=bpy.types.Object,
+                                       description="Optional: members further from this object react later")
+    stagger: bpy.props.FloatProperty(name="Stagger", default=0.05, min=0.0, soft_max=0.5, unit="TIME_ABSOLUTE",
+                                     description="Extra reaction delay per metre from the speaker (seconds)")
     seed: bpy.props.IntProperty(name="Seed", default=0, min=0,
                                 description="Each seed gives every member another delay, intensity and jitter")

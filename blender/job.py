@@ -6,7 +6,7 @@ so a failed run leaves the scene as it was.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -30,6 +30,8 @@ class Settings:
     smoothing: float = 1.0
     tolerance: float = 0.0   # > 0: drop keys while the curve stays within this of the dense one
     blink: bool = True       # key blinks on faces with blink shape keys
+    speaker: str = ""        # object name: members further from it react later
+    stagger: float = 0.05    # extra seconds of delay per metre from the speaker
     model: str = ""   # folder or metadata JSON; empty: the shipped model
 
 
@@ -141,6 +143,8 @@ class Job:
 
 def prepare(scene, settings: Settings) -> Job:
     """Check everything the user could have got wrong; nothing in the scene changes. Main thread."""
+    import bpy
+
     strip = audio.find_sound_strip(scene, settings.strip)
     faces, notes = find_faces(settings.faces)
     try:
@@ -161,6 +165,8 @@ def prepare(scene, settings: Settings) -> Job:
     skipped = [o.name for o, k in faces if not any(n in k.key_blocks for n in names)]
     if skipped:
         notes.append(f"{len(skipped)} faces have none of the preset's shape keys ({_names(skipped)})")
+    if settings.speaker and settings.speaker not in bpy.data.objects:
+        raise AudienceError(f"no object named '{settings.speaker}' to stagger the reactions from")
     model = load_model(settings.model)
     source = audio.sound_source(scene, strip)
     played = source.end_s - source.start_s
@@ -200,12 +206,16 @@ def write(job: Job, sound, timeline: Timeline, progress=None) -> Result:
     result = Result(frames=frames, timeline=timeline, notes=list(job.notes), keys_per_face=len(frames),
                     duration_s=len(sound.samples) / sound.rate)
     nla = []
+    speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
     for n, (name, have) in enumerate(job.faces):
         obj = bpy.data.objects.get(name)
         if obj is None or obj.type != "MESH" or obj.data.shape_keys is None:
             result.notes.append(f"'{name}' was removed while the speech was analysed: skipped")
             continue
         member = temperament(name, job.settings.seed, len(have))
+        if speaker is not None:
+            distance = (obj.matrix_world.translation - speaker.matrix_world.translation).length
+            member = replace(member, delay_s=member.delay_s + job.settings.stagger * distance)
         values = react(times, timeline.probs[index], job.table[:, have], member, job.settings.strength)
         curves = {}
         for j, i in enumerate(have):

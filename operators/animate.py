@@ -21,6 +21,8 @@ def _settings(op, context) -> job.Settings:
         smoothing=op.smoothing if op.properties.is_property_set("smoothing") else panel.smoothing,
         tolerance=op.tolerance if op.properties.is_property_set("tolerance") else panel.tolerance,
         blink=op.blink if op.properties.is_property_set("blink") else panel.blink,
+        speaker=op.speaker or (panel.speaker.name if panel.speaker else ""),
+        stagger=op.stagger if op.properties.is_property_set("stagger") else panel.stagger,
         model=op.model,
     )
 
@@ -40,6 +42,8 @@ class AUDIENCE_OT_animate(bpy.types.Operator):
     smoothing: bpy.props.FloatProperty(name="Smoothing", default=1.0, min=0.0)
     tolerance: bpy.props.FloatProperty(name="Key Tolerance", default=0.0, min=0.0)
     blink: bpy.props.BoolProperty(name="Blinks", default=True)
+    speaker: bpy.props.StringProperty(name="Speaker", description="Object name (empty: the Audience tab's)")
+    stagger: bpy.props.FloatProperty(name="Stagger", default=0.05, min=0.0)
     model: bpy.props.StringProperty(name="Model", description="Model folder (empty: the shipped model)",
                                     subtype="FILE_PATH", options={"HIDDEN"})
 

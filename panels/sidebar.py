@@ -22,6 +22,10 @@ class _AudiencePanel:
         col.prop(settings, "tolerance")
         col.prop(settings, "seed")
         layout.prop(settings, "blink")
+        layout.prop(settings, "speaker", icon="OBJECT_DATA")
+        row = layout.row()
+        row.active = settings.speaker is not None
+        row.prop(settings, "stagger")
         layout.operator("audience.animate", icon="PLAY_SOUND")
         layout.operator("audience.clear", icon="TRASH")
 

@@ -288,3 +288,22 @@ def test_members_blink_on_their_own(addon, demo_scene):
     assert len(set(blink_frames)) == len(blink_frames), "two members blink together"
     animate(strip=strip.name, faces=faces.name, blink=False)
     assert "eyeBlinkLeft" not in face_curves(addon, faces.objects[0], with_blinks=True)
+
+
+def test_stagger_by_distance_from_the_speaker(addon, demo_scene):
+    """With a speaker, the back row reacts later: its first move from rest comes after the front row's."""
+    scene, faces, strip = demo_scene
+    podium = bpy.data.objects.new("Podium", None)
+    podium.location = (0.0, -30.0, 0.0)
+    scene.collection.objects.link(podium)
+
+    def first_move(obj):
+        frames, values = face_curves(addon, obj)["browDownLeft"]
+        return frames[np.argmax(values > 0.02)]
+
+    animate(strip=strip.name, faces=faces.name, speaker="Podium", stagger=0.5)
+    rows = sorted(faces.objects, key=lambda o: o.location.y)
+    front, back = rows[:3], rows[3:]
+    assert min(first_move(o) for o in back) > max(first_move(o) for o in front)
+    with pytest.raises(RuntimeError, match="no object named 'Nobody'"):
+        animate(strip=strip.name, faces=faces.name, speaker="Nobody")
