@@ -5,7 +5,7 @@ from . import operators, panels, properties
 from .blender import warmup
 
 _register, _unregister = bpy.utils.register_classes_factory(
-    (properties.AudienceSettings, *operators.classes, *panels.classes))
+    (properties.AudienceExpression, properties.AudienceSettings, *operators.classes, *panels.classes))
 
 
 def register():

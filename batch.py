@@ -23,6 +23,7 @@ def parse_args(argv):
     parser.add_argument("--strip", required=True, help="name of the sound strip with the speech")
     parser.add_argument("--faces", required=True, help="name of the collection of faces")
     parser.add_argument("--preset", default="ARKIT", choices=list(PRESETS), help="shape-key naming (default ARKIT)")
+    parser.add_argument("--preset-file", help="your own emotion -> shape-key table (JSON, saved from the panel)")
     parser.add_argument("--mode", default="MIRROR", choices=list(MODES), help="mirror the speaker or react")
     parser.add_argument("--seed", type=int, default=0, help="variation seed (default 0)")
     parser.add_argument("--strength", type=float, default=1.0, help="reaction strength (default 1.0)")
@@ -68,9 +69,18 @@ def run(args) -> int:
     scene = bpy.data.scenes.get(args.scene) if args.scene else bpy.context.scene
     if scene is None:
         raise SystemExit(f"error: no scene named '{args.scene}'")
-    settings = job.Settings(strip=args.strip, faces=args.faces, preset=args.preset, mode=args.mode, seed=args.seed,
-                            strength=args.strength, smoothing=args.smoothing, tolerance=args.tolerance,
-                            blink=args.blink, speaker=args.speaker, stagger=args.stagger, model=args.model)
+    custom = None
+    if args.preset_file:
+        from crowd.presets import load_preset
+
+        try:
+            custom = load_preset(args.preset_file)
+        except ValueError as e:
+            raise SystemExit(f"error: {e}") from None
+    settings = job.Settings(strip=args.strip, faces=args.faces, preset="CUSTOM" if custom else args.preset,
+                            mode=args.mode, seed=args.seed, strength=args.strength, smoothing=args.smoothing, tolerance=args.tolerance,
+                            blink=args.blink, speaker=args.speaker, stagger=args.stagger, model=args.model,
+                            custom=custom)
 
     def progress(fraction, message):
         print(f"audience: {int(100 * fraction):3d}% {message}", flush=True)

@@ -2,7 +2,7 @@
 import bpy
 
 from .blender import compat
-from .crowd.presets import MODES, PRESETS
+from .crowd.presets import EMOTIONS, MODES, PRESETS
 
 
 def _sound_strip_names(self, context, edit_text):
@@ -14,6 +14,9 @@ PRESET_ITEMS = [
     ("ARKIT", "ARKit 52", "Apple ARKit blendshape names: mouthSmileLeft, browInnerUp, jawOpen, ..."),
     ("FACESHIFT", "Faceshift", "Faceshift-style names: smile, frown, Sneer, Puff, BrowsU_C, ..."),
 ]
+SETTINGS_PRESET_ITEMS = PRESET_ITEMS + [
+    ("CUSTOM", "Custom Table", "The emotion / shape key / weight rows below, editable and saved with the file"),
+]
 MODE_ITEMS = [
     ("MIRROR", "Mirror the speaker", "The audience shows the emotion the speaker shows"),
     ("REACT", "React", "The audience reacts: anger shocks, jokes amuse, sadness draws sympathy"),
@@ -21,13 +24,31 @@ MODE_ITEMS = [
 assert [i[0] for i in PRESET_ITEMS] == list(PRESETS) and [i[0] for i in MODE_ITEMS] == list(MODES)
 
 
+class AudienceExpression(bpy.types.PropertyGroup):
+    """One row of the custom table: how much of a shape key an emotion shows."""
+    emotion: bpy.props.EnumProperty(name="Emotion", items=[(e.upper(), e.title(), "") for e in EMOTIONS])
+    shape_key: bpy.props.StringProperty(name="Shape Key")
+    weight: bpy.props.FloatProperty(name="Weight", default=0.5, min=0.0, max=1.0)
+
+
+def custom_table(settings) -> dict:
+    """The custom rows as {emotion: {shape key: weight}}."""
+    table = {}
+    for row in settings.expressions:
+        if row.shape_key:
+            table.setdefault(row.emotion.lower(), {})[row.shape_key] = row.weight
+    return table
+
+
 class AudienceSettings(bpy.types.PropertyGroup):
     strip: bpy.props.StringProperty(name="Speech", description="Sound strip with the speech",
                                     search=_sound_strip_names)
     faces: bpy.props.PointerProperty(name="Faces", type=bpy.types.Collection,
                                      description="Collection of face meshes with shape keys")
-    preset: bpy.props.EnumProperty(name="Shape keys", items=PRESET_ITEMS, default="ARKIT",
-                                   description="Naming of the faces' shape keys")
+    preset: bpy.props.EnumProperty(name="Shape keys", items=SETTINGS_PRESET_ITEMS, default="ARKIT",
+                                   description="Naming of the faces' shape keys, or your own table")
+    expressions: bpy.props.CollectionProperty(type=AudienceExpression)
+    expression_index: bpy.props.IntProperty()
     mode: bpy.props.EnumProperty(name="Reaction", items=MODE_ITEMS, default="MIRROR")
     strength: bpy.props.FloatProperty(name="Strength", default=1.0, min=0.0, soft_max=1.5,
                                       description="How strongly the audience reacts")

@@ -33,6 +33,7 @@ class Settings:
     speaker: str = ""        # object name: members further from it react later
     stagger: float = 0.05    # extra seconds of delay per metre from the speaker
     model: str = ""   # folder or metadata JSON; empty: the shipped model
+    custom: dict = None      # preset CUSTOM: {emotion: {shape key: weight}}
 
 
 @dataclass
@@ -148,7 +149,7 @@ def prepare(scene, settings: Settings) -> Job:
     strip = audio.find_sound_strip(scene, settings.strip)
     faces, notes = find_faces(settings.faces)
     try:
-        names, table = expression_table(settings.preset, settings.mode)
+        names, table = expression_table(settings.preset, settings.mode, settings.custom)
     except ValueError as e:
         raise AudienceError(str(e)) from None
     plans = []

@@ -61,13 +61,16 @@ REACTIONS = {
 MODES = ("MIRROR", "REACT")
 
 
-def expression_table(preset: str, mode: str = "MIRROR") -> tuple:
-    """(shape-key names, matrix [8 emotions x n keys]) for a preset and a mode."""
-    if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+def expression_table(preset: str, mode: str = "MIRROR", custom: dict = None) -> tuple:
+    """(shape-key names, matrix [8 emotions x n keys]) for a preset (or CUSTOM with `custom`) and a mode."""
+    if preset == "CUSTOM":
+        table = check_table(custom or {})
+    elif preset in PRESETS:
+        table = PRESETS[preset]
+    else:
+        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)} or CUSTOM")
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
-    table = PRESETS[preset]
     names = sorted({k for row in table.values() for k in row})
     mirror = np.array([[table[e].get(k, 0.0) for k in names] for e in EMOTIONS], dtype=np.float64).reshape(
         len(EMOTIONS), len(names))
@@ -75,3 +78,51 @@ def expression_table(preset: str, mode: str = "MIRROR") -> tuple:
         return names, mirror
     react = np.array([[REACTIONS[s].get(a, 0.0) for a in EMOTIONS] for s in EMOTIONS])
     return names, react @ mirror
+
+
+# A preset file: {"format": PRESET_FORMAT, "version": 1, "expressions": {emotion: {shape key: weight}}}
+PRESET_FORMAT = "audience-reactions-expressions"
+
+
+def check_table(expressions) -> dict:
+    """A user's emotion -> {shape key: weight} table, checked; raises ValueError saying what is wrong."""
+    if not isinstance(expressions, dict):
+        raise ValueError("expressions must map emotions to {shape key: weight}")
+    unknown = sorted(set(expressions) - set(EMOTIONS))
+    if unknown:
+        raise ValueError(f"unknown emotion(s) {', '.join(map(str, unknown))}; use {', '.join(EMOTIONS)}")
+    table = {e: {} for e in EMOTIONS}
+    for emotion, row in expressions.items():
+        if not isinstance(row, dict):
+            raise ValueError(f"'{emotion}' must map shape-key names to weights")
+        for key, weight in row.items():
+            if not isinstance(key, str) or not key or not isinstance(weight, (int, float)) or isinstance(weight, bool) \
+                    or not 0.0 <= weight <= 1.0:
+                raise ValueError(f"'{emotion}': weight of {key!r} must be a number from 0 to 1")
+            table[emotion][key] = float(weight)
+    if not any(table.values()):
+        raise ValueError("the table names no shape key")
+    return table
+
+
+def save_preset(path: str, expressions: dict) -> None:
+    import json
+
+    with open(path, "w") as f:
+        json.dump({"format": PRESET_FORMAT, "version": 1, "expressions": check_table(expressions)}, f, indent=1)
+        f.write("\n")
+
+
+def load_preset(path: str) -> dict:
+    import json
+
+    try:
+        with open(path, "rb") as f:
+            data = json.loads(f.read(1 << 20).decode("utf-8"))
+    except OSError as e:
+        raise ValueError(f"cannot read preset {path}: {e.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError(f"preset {path} is not a JSON file") from None
+    if not isinstance(data, dict) or data.get("format") != PRESET_FORMAT or data.get("version") != 1:
+        raise ValueError(f"{path} is not an Audience Reactions expression preset (version 1)")
+    return check_table(data.get("expressions"))

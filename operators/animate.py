@@ -5,7 +5,7 @@ import bpy
 
 from ..blender import job
 from ..blender.errors import AudienceError
-from ..properties import MODE_ITEMS, PRESET_ITEMS
+from ..properties import MODE_ITEMS, SETTINGS_PRESET_ITEMS, custom_table
 
 
 def _settings(op, context) -> job.Settings:
@@ -24,6 +24,7 @@ def _settings(op, context) -> job.Settings:
         speaker=op.speaker or (panel.speaker.name if panel.speaker else ""),
         stagger=op.stagger if op.properties.is_property_set("stagger") else panel.stagger,
         model=op.model,
+        custom=custom_table(panel),
     )
 
 
@@ -35,7 +36,7 @@ class AUDIENCE_OT_animate(bpy.types.Operator):
 
     strip: bpy.props.StringProperty(name="Speech", description="Sound strip name (empty: the Audience tab's)")
     faces: bpy.props.StringProperty(name="Faces", description="Collection name (empty: the Audience tab's)")
-    preset: bpy.props.EnumProperty(name="Shape keys", items=PRESET_ITEMS)
+    preset: bpy.props.EnumProperty(name="Shape keys", items=SETTINGS_PRESET_ITEMS)
     mode: bpy.props.EnumProperty(name="Reaction", items=MODE_ITEMS)
     seed: bpy.props.IntProperty(name="Seed", min=0)
     strength: bpy.props.FloatProperty(name="Strength", default=1.0, min=0.0)

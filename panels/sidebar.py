@@ -2,6 +2,16 @@
 import bpy
 
 
+class AUDIENCE_UL_expressions(bpy.types.UIList):
+    """Rows of the custom table: emotion, shape key, weight."""
+
+    def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index=0):
+        row = layout.row(align=True)
+        row.prop(item, "emotion", text="")
+        row.prop(item, "shape_key", text="", icon="SHAPEKEY_DATA")
+        row.prop(item, "weight", text="", slider=True)
+
+
 class _AudiencePanel:
     bl_region_type = "UI"
     bl_category = "Audience"
@@ -15,6 +25,8 @@ class _AudiencePanel:
         layout.prop(settings, "strip", icon="SOUND")
         layout.prop(settings, "faces", icon="OUTLINER_COLLECTION")
         layout.prop(settings, "preset")
+        if settings.preset == "CUSTOM":
+            self.draw_table(layout, settings)
         layout.prop(settings, "mode")
         col = layout.column(align=True)
         col.prop(settings, "strength")
@@ -28,6 +40,18 @@ class _AudiencePanel:
         row.prop(settings, "stagger")
         layout.operator("audience.animate", icon="PLAY_SOUND")
         layout.operator("audience.clear", icon="TRASH")
+
+    @staticmethod
+    def draw_table(layout, settings):
+        row = layout.row()
+        row.template_list("AUDIENCE_UL_expressions", "", settings, "expressions", settings, "expression_index", rows=4)
+        col = row.column(align=True)
+        col.operator("audience.table_add", icon="ADD", text="")
+        col.operator("audience.table_remove", icon="REMOVE", text="")
+        row = layout.row(align=True)
+        row.operator_menu_enum("audience.table_from_preset", "preset", icon="PRESET")
+        row.operator("audience.table_open", icon="FILEBROWSER", text="")
+        row.operator("audience.table_save", icon="EXPORT", text="")
 
 
 class AUDIENCE_PT_view3d(_AudiencePanel, bpy.types.Panel):

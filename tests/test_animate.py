@@ -307,3 +307,34 @@ def test_stagger_by_distance_from_the_speaker(addon, demo_scene):
     assert min(first_move(o) for o in back) > max(first_move(o) for o in front)
     with pytest.raises(RuntimeError, match="no object named 'Nobody'"):
         animate(strip=strip.name, faces=faces.name, speaker="Nobody")
+
+
+def test_faces_sharing_one_mesh_are_keyed_once(addon, demo_scene, capsys):
+    scene, faces, strip = demo_scene
+    twin = bpy.data.objects.new("Twin", faces.objects[0].data)
+    faces.objects.link(twin)
+    job = sub(addon, "blender.job")
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    assert len(result.faces) == 6 and "Twin" not in result.faces
+    assert any("'Twin' shares shape keys with" in note for note in result.notes)
+
+
+def test_custom_table_from_the_panel(addon, demo_scene, tmp_path):
+    """Start from a preset, edit a row, animate; save and reopen the table as a preset file."""
+    scene, faces, strip = demo_scene
+    settings = scene.audience
+    assert bpy.ops.audience.table_from_preset(preset="ARKIT") == {"FINISHED"}
+    assert settings.preset == "CUSTOM" and len(settings.expressions) > 20
+    settings.expressions.clear()
+    for emotion in ("NEUTRAL", "CALM", "HAPPY", "SAD", "ANGRY", "FEARFUL", "DISGUST", "SURPRISED"):
+        row = settings.expressions.add()
+        row.emotion, row.shape_key, row.weight = emotion, "jawOpen", 1.0  # every emotion opens the jaw
+    settings.expressions[0].shape_key = ""  # neutral: an empty row is ignored
+    assert animate(strip=strip.name, faces=faces.name) == {"FINISHED"}
+    curves = face_curves(addon, faces.objects[0])
+    assert list(curves) == ["jawOpen"] and curves["jawOpen"][1].max() > 0.3
+    path = str(tmp_path / "jaw.json")
+    assert bpy.ops.audience.table_save(filepath=path) == {"FINISHED"}
+    settings.expressions.clear()
+    assert bpy.ops.audience.table_open(filepath=path) == {"FINISHED"}
+    assert len(settings.expressions) == 7

@@ -66,3 +66,20 @@ def test_batch_failures_exit_non_zero_with_one_line(addon, demo_blend, args, mes
 def test_missing_blend_file():
     res = batch("--blend", "/nonexistent.blend", "--strip", "S", "--faces", "F")
     assert res.returncode == 1 and "not found" in res.stderr
+
+
+@needs_audio
+def test_batch_with_a_preset_file(addon, demo_blend, tmp_path):
+    from crowd.presets import save_preset
+
+    preset = str(tmp_path / "jaw.json")
+    save_preset(preset, {"angry": {"jawOpen": 1.0}, "happy": {"jawOpen": 0.5}})
+    report = tmp_path / "r.json"
+    res = batch("--blend", demo_blend, "--strip", "Speech", "--faces", "Audience", "--preset-file", preset,
+                "--report", str(report))
+    assert res.returncode == 0, res.stderr
+    assert json.loads(report.read_text())["settings"]["preset"] == "CUSTOM"
+    (tmp_path / "bad.json").write_text("{}")
+    res = batch("--blend", demo_blend, "--strip", "Speech", "--faces", "Audience", "--preset-file",
+                str(tmp_path / "bad.json"))
+    assert res.returncode == 1 and "not an Audience Reactions expression preset" in res.stderr

@@ -52,3 +52,23 @@ def test_member_never_reacts_before_hearing():
     names, table = expression_table("ARKIT")
     values = react(times, probs, table, temperament("x", 0, len(names)))
     assert np.all(values[:, times <= 5.0] == 0) and values[:, -1].max() > 0.3
+
+
+def test_preset_file_round_trip_and_errors(tmp_path):
+    from crowd.presets import ARKIT, load_preset, save_preset
+
+    path = str(tmp_path / "mine.json")
+    save_preset(path, {"happy": {"smileBig": 1.0}, "sad": {"pout": 0.4}})
+    table = load_preset(path)
+    assert table["happy"] == {"smileBig": 1.0} and table["neutral"] == {}
+    names, matrix = expression_table("CUSTOM", "MIRROR", table)
+    assert names == ["pout", "smileBig"] and matrix[EMOTIONS.index("happy"), 1] == 1.0
+    save_preset(path, ARKIT)
+    assert load_preset(path) == {e: dict(ARKIT[e]) for e in EMOTIONS}
+    for bad, message in [({"joy": {"a": 1}}, "unknown emotion"), ({"happy": {"a": 2}}, "from 0 to 1"),
+                         ({"happy": {}}, "names no shape key")]:
+        with pytest.raises(ValueError, match=message):
+            save_preset(path, bad)
+    (tmp_path / "other.json").write_text('{"format": "something else"}')
+    with pytest.raises(ValueError, match="not an Audience Reactions expression preset"):
+        load_preset(str(tmp_path / "other.json"))
