@@ -30,6 +30,8 @@ def parse_args(argv):
     parser.add_argument("--smoothing", type=float, default=1.0, help="mood change time in seconds (default 1.0)")
     parser.add_argument("--tolerance", type=float, default=0.0,
                         help="keep only keys needed to stay within this of the reaction (default 0: every 0.5 s)")
+    parser.add_argument("--contrast", type=float, default=1.0, help="> 1 decisive, < 1 mixed (default 1)")
+    parser.add_argument("--hold", type=float, default=0.0, help="seconds a new emotion must last (default 0)")
     parser.add_argument("--no-blinks", dest="blink", action="store_false", help="do not key blinks")
     parser.add_argument("--speaker", default="", help="object: members further from it react later")
     parser.add_argument("--stagger", type=float, default=0.05, help="extra delay per metre from --speaker (0.05 s)")
@@ -78,7 +80,8 @@ def run(args) -> int:
         except ValueError as e:
             raise SystemExit(f"error: {e}") from None
     settings = job.Settings(strip=args.strip, faces=args.faces, preset="CUSTOM" if custom else args.preset,
-                            mode=args.mode, seed=args.seed, strength=args.strength, smoothing=args.smoothing, tolerance=args.tolerance,
+                            mode=args.mode, seed=args.seed, strength=args.strength, contrast=args.contrast,
+                            hold=args.hold, smoothing=args.smoothing, tolerance=args.tolerance,
                             blink=args.blink, speaker=args.speaker, stagger=args.stagger, model=args.model,
                             custom=custom)
 

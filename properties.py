@@ -26,7 +26,8 @@ assert [i[0] for i in PRESET_ITEMS] == list(PRESETS) and [i[0] for i in MODE_ITE
 
 class AudienceExpression(bpy.types.PropertyGroup):
     """One row of the custom table: how much of a shape key an emotion shows."""
-    emotion: bpy.props.EnumProperty(name="Emotion", items=[(e.upper(), e.title(), "") for e in EMOTIONS])
+    emotion: bpy.props.EnumProperty(name="Emotion", items=[(e.upper(), e.title(), "") for e in EMOTIONS] + [
+        ("BASE", "Base", "Held under every emotion")])
     shape_key: bpy.props.StringProperty(name="Shape Key")
     weight: bpy.props.FloatProperty(name="Weight", default=0.5, min=0.0, max=1.0)
 
@@ -50,6 +51,10 @@ class AudienceSettings(bpy.types.PropertyGroup):
     expressions: bpy.props.CollectionProperty(type=AudienceExpression)
     expression_index: bpy.props.IntProperty()
     mode: bpy.props.EnumProperty(name="Reaction", items=MODE_ITEMS, default="MIRROR")
+    contrast: bpy.props.FloatProperty(name="Contrast", default=1.0, min=0.1, soft_max=4.0,
+                                      description="Above 1 the crowd picks one emotion, below 1 it shows a mix")
+    hold: bpy.props.FloatProperty(name="Minimum Hold", default=0.0, min=0.0, soft_max=5.0, unit="TIME_ABSOLUTE",
+                                  description="A new emotion must last this long before the crowd follows (seconds)")
     strength: bpy.props.FloatProperty(name="Strength", default=1.0, min=0.0, soft_max=1.5,
                                       description="How strongly the audience reacts")
     smoothing: bpy.props.FloatProperty(name="Smoothing", default=1.0, min=0.0, soft_max=5.0, unit="TIME_ABSOLUTE",

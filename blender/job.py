@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..crowd.members import blinks, react, temperament
+from ..crowd.members import blinks, react, shape_mood, temperament
 from ..crowd.presets import BLINKS, expression_table
 from ..crowd.simplify import keep_indices
 from ..ml.model import DEFAULT_MODEL_DIR, EmotionModel, ModelError
@@ -29,6 +29,8 @@ class Settings:
     strength: float = 1.0
     smoothing: float = 1.0
     tolerance: float = 0.0   # > 0: drop keys while the curve stays within this of the dense one
+    contrast: float = 1.0    # > 1: the crowd picks one emotion; < 1: shows a mix
+    hold: float = 0.0        # seconds a new emotion must last before the crowd follows
     blink: bool = True       # key blinks on faces with blink shape keys
     speaker: str = ""        # object name: members further from it react later
     stagger: float = 0.05    # extra seconds of delay per metre from the speaker
@@ -204,6 +206,7 @@ def write(job: Job, sound, timeline: Timeline, progress=None) -> Result:
     progress = progress or (lambda fraction, message: None)
     frames, index = key_frames(timeline.times, sound.first_frame, sound.fps)
     times = timeline.times[index]
+    mood = shape_mood(timeline.probs[index], job.model.hop_s, job.settings.contrast, job.settings.hold)
     result = Result(frames=frames, timeline=timeline, notes=list(job.notes), keys_per_face=len(frames),
                     duration_s=len(sound.samples) / sound.rate)
     nla = []
@@ -217,7 +220,7 @@ def write(job: Job, sound, timeline: Timeline, progress=None) -> Result:
         if speaker is not None:
             distance = (obj.matrix_world.translation - speaker.matrix_world.translation).length
             member = replace(member, delay_s=member.delay_s + job.settings.stagger * distance)
-        values = react(times, timeline.probs[index], job.table[:, have], member, job.settings.strength)
+        values = react(times, mood, job.table[:, have], member, job.settings.strength)
         curves = {}
         for j, i in enumerate(have):
             kept = keep_indices(frames, values[j], job.settings.tolerance)

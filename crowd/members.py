@@ -62,3 +62,32 @@ def blinks(duration_s: float, member: Temperament, fps: float) -> tuple:
     values = np.tile(shape_v, len(starts))
     frames, index = np.unique(frames, return_index=True)  # at low frame rates two points may share a frame
     return frames, values[index]
+
+
+def shape_mood(probs: np.ndarray, hop_s: float, contrast: float = 1.0, hold_s: float = 0.0) -> np.ndarray:
+    """The crowd's mood from the speaker's probabilities.
+
+    contrast > 1 makes the crowd more decisive (probabilities raised to that power, renormalised),
+    < 1 more mixed. hold_s: a new dominant emotion must last this long before the crowd follows
+    (causal: the crowd keeps its previous mood meanwhile).
+    """
+    out = np.asarray(probs, dtype=np.float64)
+    if contrast != 1.0:
+        out = out ** max(contrast, 1e-3)
+        out /= np.maximum(out.sum(axis=1, keepdims=True), 1e-12)
+    steps = int(round(hold_s / hop_s)) if hop_s > 0 else 0
+    if steps > 0 and len(out):
+        held = out.copy()
+        mood, pending = int(np.argmax(out[0])), 0
+        for i in range(1, len(out)):
+            label = int(np.argmax(out[i]))
+            if label == mood:
+                pending = 0
+            else:
+                pending += 1
+                if pending < steps:
+                    held[i] = held[i - 1]
+                    continue
+                mood, pending = label, 0
+        out = held
+    return out

@@ -74,12 +74,14 @@ def expression_table(preset: str, mode: str = "MIRROR", custom: dict = None) -> 
     names = sorted({k for row in table.values() for k in row})
     mirror = np.array([[table[e].get(k, 0.0) for k in names] for e in EMOTIONS], dtype=np.float64).reshape(
         len(EMOTIONS), len(names))
-    if mode == "MIRROR":
-        return names, mirror
-    react = np.array([[REACTIONS[s].get(a, 0.0) for a in EMOTIONS] for s in EMOTIONS])
-    return names, react @ mirror
+    if mode == "REACT":
+        mirror = np.array([[REACTIONS[s].get(a, 0.0) for a in EMOTIONS] for s in EMOTIONS]) @ mirror
+    base = np.array([table.get(BASE, {}).get(k, 0.0) for k in names])
+    return names, np.clip(mirror + base, 0.0, 1.0)
 
 
+# A row "base" in a custom table is held under every emotion (a slight smile, a frown, ...).
+BASE = "base"
 # A preset file: {"format": PRESET_FORMAT, "version": 1, "expressions": {emotion: {shape key: weight}}}
 PRESET_FORMAT = "audience-reactions-expressions"
 
@@ -88,10 +90,12 @@ def check_table(expressions) -> dict:
     """A user's emotion -> {shape key: weight} table, checked; raises ValueError saying what is wrong."""
     if not isinstance(expressions, dict):
         raise ValueError("expressions must map emotions to {shape key: weight}")
-    unknown = sorted(set(expressions) - set(EMOTIONS))
+    unknown = sorted(set(expressions) - set(EMOTIONS) - {BASE})
     if unknown:
-        raise ValueError(f"unknown emotion(s) {', '.join(map(str, unknown))}; use {', '.join(EMOTIONS)}")
+        raise ValueError(f"unknown emotion(s) {', '.join(map(str, unknown))}; use {', '.join(EMOTIONS)} or {BASE}")
     table = {e: {} for e in EMOTIONS}
+    if BASE in expressions:
+        table[BASE] = {}
     for emotion, row in expressions.items():
         if not isinstance(row, dict):
             raise ValueError(f"'{emotion}' must map shape-key names to weights")

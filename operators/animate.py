@@ -20,6 +20,8 @@ def _settings(op, context) -> job.Settings:
         strength=op.strength if op.properties.is_property_set("strength") else panel.strength,
         smoothing=op.smoothing if op.properties.is_property_set("smoothing") else panel.smoothing,
         tolerance=op.tolerance if op.properties.is_property_set("tolerance") else panel.tolerance,
+        contrast=op.contrast if op.properties.is_property_set("contrast") else panel.contrast,
+        hold=op.hold if op.properties.is_property_set("hold") else panel.hold,
         blink=op.blink if op.properties.is_property_set("blink") else panel.blink,
         speaker=op.speaker or (panel.speaker.name if panel.speaker else ""),
         stagger=op.stagger if op.properties.is_property_set("stagger") else panel.stagger,
@@ -42,6 +44,8 @@ class AUDIENCE_OT_animate(bpy.types.Operator):
     strength: bpy.props.FloatProperty(name="Strength", default=1.0, min=0.0)
     smoothing: bpy.props.FloatProperty(name="Smoothing", default=1.0, min=0.0)
     tolerance: bpy.props.FloatProperty(name="Key Tolerance", default=0.0, min=0.0)
+    contrast: bpy.props.FloatProperty(name="Contrast", default=1.0, min=0.1)
+    hold: bpy.props.FloatProperty(name="Minimum Hold", default=0.0, min=0.0)
     blink: bpy.props.BoolProperty(name="Blinks", default=True)
     speaker: bpy.props.StringProperty(name="Speaker", description="Object name (empty: the Audience tab's)")
     stagger: bpy.props.FloatProperty(name="Stagger", default=0.05, min=0.0)

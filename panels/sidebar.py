@@ -31,6 +31,8 @@ class _AudiencePanel:
         col = layout.column(align=True)
         col.prop(settings, "strength")
         col.prop(settings, "smoothing")
+        col.prop(settings, "contrast")
+        col.prop(settings, "hold")
         col.prop(settings, "tolerance")
         col.prop(settings, "seed")
         layout.prop(settings, "blink")

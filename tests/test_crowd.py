@@ -72,3 +72,25 @@ def test_preset_file_round_trip_and_errors(tmp_path):
     (tmp_path / "other.json").write_text('{"format": "something else"}')
     with pytest.raises(ValueError, match="not an Audience Reactions expression preset"):
         load_preset(str(tmp_path / "other.json"))
+
+
+def test_contrast_and_minimum_hold():
+    from crowd.members import shape_mood
+
+    probs = np.tile([0.5, 0.3, 0.2, 0, 0, 0, 0, 0], (8, 1)).astype(float)
+    probs[3] = [0.1, 0.8, 0.1, 0, 0, 0, 0, 0]       # a 0.5 s blip of calm
+    probs[5:] = [0.1, 0.1, 0.8, 0, 0, 0, 0, 0]      # happy from 2.5 s on
+    sharp = shape_mood(probs, 0.5, contrast=3.0)
+    assert sharp[0, 0] > 0.75 and np.allclose(sharp.sum(1), 1)
+    held = shape_mood(probs, 0.5, hold_s=1.0)
+    np.testing.assert_array_equal(held[3], probs[2])  # the blip is ignored
+    np.testing.assert_array_equal(held[5], probs[4])  # happy must last 1 s first...
+    np.testing.assert_array_equal(held[6:], probs[6:])  # ...then the crowd follows
+    np.testing.assert_array_equal(shape_mood(probs, 0.5), probs)
+
+
+def test_base_expression_under_every_emotion():
+    table = {"happy": {"smile": 0.8}, "base": {"smile": 0.1, "browInnerUp": 0.2}}
+    names, matrix = expression_table("CUSTOM", "MIRROR", table)
+    assert names == ["browInnerUp", "smile"]
+    assert np.allclose(matrix[:, 0], 0.2) and matrix[EMOTIONS.index("happy"), 1] == pytest.approx(0.9)
