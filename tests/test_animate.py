@@ -125,6 +125,7 @@ def test_offset_trim_and_fractional_fps(addon, demo_scene, tmp_path):
     assert abs(len(played.samples) / 22050 - (last - first) / fps) < 0.05
 
 
+@needs_audio
 def test_keys_follow_the_speech_not_before(addon, empty_scene, tmp_path):
     """4 s of silence, then speech: nobody reacts before the speech starts."""
     import librosa

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import bpy
 
-from conftest import DATA, face_curves, needs_audio, needs_data, sub, write_wav
+from conftest import DATA, HAS_AUDIO, face_curves, needs_data, sub, write_wav
 
 SR = 22050
 
@@ -25,8 +25,7 @@ def _strip_for(addon, scene, path, name="Speech"):
 
 @pytest.fixture
 def audience(addon, empty_scene):
-    if not sub(addon, "blender.compat") or not hasattr(bpy.app.build_options, "audaspace") \
-            or not bpy.app.build_options.audaspace:
+    if not HAS_AUDIO:
         pytest.skip("this bpy wheel is built without audio (4.2)")
     return sub(addon, "blender.demo").build_audience(empty_scene, rows=1, per_row=2)
 
