@@ -31,10 +31,12 @@ def _compile():
     import numpy as np
 
     from ..ml import features
+    from . import job
 
     try:
         y = np.random.default_rng(0).standard_normal(features.SAMPLE_RATE).astype(np.float32) * 0.1
         features.frame_features(y)
+        job.load_model("")  # imports XGBoost (~2 s) and checks the shipped model once
     except Exception as e:  # a warm-up must never break Blender; the real run reports errors
         print(f"Audience Reactions: warm-up skipped ({type(e).__name__}: {e})")
 
