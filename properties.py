@@ -43,7 +43,7 @@ def custom_table(settings) -> dict:
 
 class AudienceSettings(bpy.types.PropertyGroup):
     strip: bpy.props.StringProperty(name="Speech", description="Sound strip with the speech",
-                                    search=_sound_strip_names)
+                                    **({"search": _sound_strip_names} if compat.STRING_SEARCH else {}))
     faces: bpy.props.PointerProperty(name="Faces", type=bpy.types.Collection,
                                      description="Collection of face meshes with shape keys")
     preset: bpy.props.EnumProperty(name="Shape keys", items=SETTINGS_PRESET_ITEMS, default="ARKIT",

@@ -18,6 +18,17 @@ def top_level_strips(scene):
     return editor.strips if hasattr(editor, "strips") else editor.sequences
 
 
+# StringProperty(search=...) crashes Blender 4.2 at exit (seen with the 4.2 bpy module); the panel
+# falls back to a search over all strips there.
+STRING_SEARCH = bpy.app.version >= (4, 3, 0)
+
+
+def strips_collection_name(scene) -> str:
+    """Name of the scene.sequence_editor collection holding every strip (for prop_search)."""
+    editor = scene.sequence_editor
+    return "strips_all" if editor is not None and hasattr(editor, "strips_all") else "sequences_all"
+
+
 def is_sound_strip(strip) -> bool:
     return strip.type == "SOUND"
 

@@ -1,6 +1,8 @@
 """The Audience tab in the 3D viewport's and the Sequencer's sidebar. Panels only draw."""
 import bpy
 
+from ..blender import compat
+
 
 class AUDIENCE_UL_expressions(bpy.types.UIList):
     """Rows of the custom table: emotion, shape key, weight."""
@@ -22,7 +24,11 @@ class _AudiencePanel:
         layout = self.layout
         layout.use_property_split = True
         layout.use_property_decorate = False
-        layout.prop(settings, "strip", icon="SOUND")
+        if compat.STRING_SEARCH or context.scene.sequence_editor is None:
+            layout.prop(settings, "strip", icon="SOUND")
+        else:
+            layout.prop_search(settings, "strip", context.scene.sequence_editor,
+                               compat.strips_collection_name(context.scene), icon="SOUND")
         layout.prop(settings, "faces", icon="OUTLINER_COLLECTION")
         layout.prop(settings, "preset")
         if settings.preset == "CUSTOM":
