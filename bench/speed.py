@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import inspect
 import json
 import os
 import resource
@@ -81,9 +80,10 @@ def speech_scene(path: str, faces: int = 0):
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     scene = bpy.context.scene
-    editor = scene.sequence_editor_create()
-    strips = editor.strips if hasattr(editor, "strips") else editor.sequences
-    strip = strips.new_sound("Speech", path, 1, 1)
+    from checkout import load_addon
+
+    compat = importlib.import_module(load_addon().__name__ + ".blender.compat")
+    strip = compat.top_level_strips(scene).new_sound("Speech", path, 1, 1)
     scene.frame_start, scene.frame_end = strip.frame_final_start, strip.frame_final_end
     if faces:
         light_faces(scene, "Audience", faces)
@@ -129,12 +129,10 @@ def addon_modules():
 def timed_animate(mods, run) -> dict:
     """Call run() (which animates) with ours' stages timed; return {stage: seconds}."""
     job, audio, features = mods["blender.job"], mods["blender.audio"], mods["ml.features"]
-    # audio.decode (the thread-safe half) when this version has it, else the one-go strip_audio.
-    decode = "decode" if hasattr(audio, "decode") else "strip_audio"
     st = Stages()
     with ExitStack() as stack:
         for owner, attr, stage in ((job, "load_model", "model load"),
-                                   (audio, decode, "decode"),
+                                   (audio, "decode", "decode"),
                                    (features, "frame_features", "features"),
                                    (features, "pool_windows", "features"),
                                    (mods["ml.model"].EmotionModel, "predict_proba", "predict_proba"),
@@ -157,11 +155,8 @@ def timed_animate(mods, run) -> dict:
 
 
 def clear_faces(job, scene, collection: str) -> None:
-    """Take ours' keys off again (job.clear took the scene too from when it began clearing emotion markers)."""
-    if len(inspect.signature(job.clear).parameters) == 2:
-        job.clear(scene, collection)
-    else:
-        job.clear(collection)
+    """Take ours' keys off again."""
+    job.clear(scene, collection)
 
 
 def median_stages(runs: list) -> dict:
