@@ -74,7 +74,7 @@ def _shape_offsets(co: np.ndarray, parts: dict) -> dict:
             keys[f"eyeBlink{side}"][v, 2] -= (co[v, 2] - 0.28) * 0.9
         b = parts[f"brow{side}"]
         inner = np.clip(1.0 - np.abs(co[b, 0]) / 0.58, 0.0, 1.0)  # 1 near the nose, 0 at the temple
-        keys[f"browDown{side}"][b, 2] -= 0.06 + 0.1 * inner
+        keys[f"browDown{side}"][b, 2] -= 0.08 + 0.14 * inner
         keys["browInnerUp"][b, 2] += 0.16 * inner + 0.03
     keys["jawOpen"][m, 2] -= np.where(mz < 0, 0.22, 0.02)
     return keys
@@ -153,6 +153,8 @@ def most_expressive_frame(collection) -> int:
         key = obj.data.shape_keys if obj.type == "MESH" else None
         action = keys.find_action(key)[0] if key else None
         for fc in compat.existing_fcurves(action) if action else ():
+            if "Blink" in fc.data_path:
+                continue  # a still of the reactions, not of closed eyes
             co = np.empty(2 * len(fc.keyframe_points), dtype=np.float32)
             fc.keyframe_points.foreach_get("co", co)
             for frame, value in zip(co[0::2], co[1::2]):
