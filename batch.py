@@ -32,6 +32,7 @@ def parse_args(argv):
                         help="keep only keys needed to stay within this of the reaction (default 0: every 0.5 s)")
     parser.add_argument("--contrast", type=float, default=1.0, help="> 1 decisive, < 1 mixed (default 1)")
     parser.add_argument("--hold", type=float, default=0.0, help="seconds a new emotion must last (default 0)")
+    parser.add_argument("--idle", type=float, default=0.0, help="idle sway on every key, even in silence (default 0)")
     parser.add_argument("--no-blinks", dest="blink", action="store_false", help="do not key blinks")
     parser.add_argument("--speaker", default="", help="object: members further from it react later")
     parser.add_argument("--stagger", type=float, default=0.05, help="extra delay per metre from --speaker (0.05 s)")
@@ -81,7 +82,7 @@ def run(args) -> int:
             raise SystemExit(f"error: {e}") from None
     settings = job.Settings(strip=args.strip, faces=args.faces, preset="CUSTOM" if custom else args.preset,
                             mode=args.mode, seed=args.seed, strength=args.strength, contrast=args.contrast,
-                            hold=args.hold, smoothing=args.smoothing, tolerance=args.tolerance,
+                            hold=args.hold, idle=args.idle, smoothing=args.smoothing, tolerance=args.tolerance,
                             blink=args.blink, speaker=args.speaker, stagger=args.stagger, model=args.model,
                             custom=custom)
 

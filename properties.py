@@ -64,6 +64,8 @@ class AudienceSettings(bpy.types.PropertyGroup):
                                                    "(0: a key every 0.5 s)")
     blink: bpy.props.BoolProperty(name="Blinks", default=True,
                                   description="Key blinks on faces that have blink shape keys (eyeBlinkLeft, ...)")
+    idle: bpy.props.FloatProperty(name="Idle Motion", default=0.0, min=0.0, soft_max=0.2,
+                                  description="Every shape key sways slowly by up to this much, even in silence")
     speaker: bpy.props.PointerProperty(name="Speaker", type=bpy.types.Object,
                                        description="Optional: members further from this object react later")
     stagger: bpy.props.FloatProperty(name="Stagger", default=0.05, min=0.0, soft_max=0.5, unit="TIME_ABSOLUTE",

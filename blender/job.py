@@ -32,6 +32,7 @@ class Settings:
     contrast: float = 1.0    # > 1: the crowd picks one emotion; < 1: shows a mix
     hold: float = 0.0        # seconds a new emotion must last before the crowd follows
     blink: bool = True       # key blinks on faces with blink shape keys
+    idle: float = 0.0        # idle sway on every key, even in silence (0 to 0.1 is subtle)
     speaker: str = ""        # object name: members further from it react later
     stagger: float = 0.05    # extra seconds of delay per metre from the speaker
     model: str = ""   # folder or metadata JSON; empty: the shipped model
@@ -220,7 +221,7 @@ def write(job: Job, sound, timeline: Timeline, progress=None) -> Result:
         if speaker is not None:
             distance = (obj.matrix_world.translation - speaker.matrix_world.translation).length
             member = replace(member, delay_s=member.delay_s + job.settings.stagger * distance)
-        values = react(times, mood, job.table[:, have], member, job.settings.strength)
+        values = react(times, mood, job.table[:, have], member, job.settings.strength, idle=job.settings.idle)
         curves = {}
         for j, i in enumerate(have):
             kept = keep_indices(frames, values[j], job.settings.tolerance)

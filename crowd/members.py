@@ -28,7 +28,7 @@ def temperament(name: str, seed: int, n_keys: int) -> Temperament:
 
 
 def react(times: np.ndarray, probs: np.ndarray, table: np.ndarray, member: Temperament,
-          strength: float = 1.0, jitter: float = 0.05) -> np.ndarray:
+          strength: float = 1.0, jitter: float = 0.05, idle: float = 0.0) -> np.ndarray:
     """Shape-key values (n_keys, n_times) for one member at `times`.
 
     The member at time t shows what the speaker said up to t - delay, never later speech;
@@ -45,6 +45,12 @@ def react(times: np.ndarray, probs: np.ndarray, table: np.ndarray, member: Tempe
         # Smooth over three keys so the jitter reads as life, not flicker.
         noise = (noise + np.roll(noise, 1, axis=1) + np.roll(noise, -1, axis=1)) / 3
         values = values * (1.0 + noise)
+    if idle > 0 and values.size:
+        # Idle life: each key sways slowly (every 3-10 s) by up to `idle`, even when nothing is said.
+        rng = np.random.default_rng([member.rng_seed, 11])
+        freq = rng.uniform(0.1, 0.33, (len(values), 1))
+        phase = rng.uniform(0, 2 * np.pi, (len(values), 1))
+        values = values + idle * 0.5 * (1 - np.cos(2 * np.pi * freq * times[None] + phase))
     return np.clip(values, 0.0, 1.0)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 # Bumped whenever the numbers a model was trained on would change.
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 
 SAMPLE_RATE = 22050
 N_FFT = 1024
@@ -20,12 +20,13 @@ N_MFCC = 20
 SILENCE_DB = -50.0
 SPEECH_RANGE_DB = 40.0
 
+_TRACK_NAMES = ["rms_db", "zcr", "centroid", "bandwidth", "rolloff", "flatness", *[f"contrast{i}" for i in range(7)],
+                "log_f0"]
 FRAME_NAMES = (
     [f"mfcc{i}" for i in range(N_MFCC)]
     + [f"dmfcc{i}" for i in range(N_MFCC)]
-    + ["rms_db", "zcr", "centroid", "bandwidth", "rolloff", "flatness"]
-    + [f"contrast{i}" for i in range(7)]
-    + ["log_f0"]
+    + _TRACK_NAMES
+    + [f"d{n}" for n in _TRACK_NAMES]  # causal deltas of level, spectral shape and pitch too
 )
 POOLED_NAMES = [f"{n}_mean" for n in FRAME_NAMES] + [f"{n}_std" for n in FRAME_NAMES] + ["speech_fraction"]
 
@@ -63,6 +64,10 @@ def frame_features(y: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[np.ndarray, np
     # Speech is judged against the loudest frame of the whole recording.
     speech = (rms_db > SILENCE_DB) & (rms_db > rms_db.max() - SPEECH_RANGE_DB)
     feats[~speech, FRAME_NAMES.index("log_f0")] = 0.0
+    # Deltas of the non-MFCC tracks over the whole signal at once (14 rows: cheap), after the pitch
+    # track is zeroed off speech, so they see exactly the frames the model sees.
+    tracks = feats[:, 2 * N_MFCC:]
+    feats = np.hstack([feats, _causal_delta(tracks.T).T]).astype(np.float32)
     return feats, speech
 
 
@@ -76,9 +81,7 @@ def _segment_features(y: np.ndarray, sr: int) -> np.ndarray:
     n = spec.shape[1]
     mel = librosa.feature.melspectrogram(S=power, sr=sr, n_mels=N_MELS)
     mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel, ref=1.0, top_db=None), n_mfcc=N_MFCC)
-    dmfcc = librosa.feature.delta(mfcc, width=9, mode="nearest") if n >= 9 else np.zeros_like(mfcc)
-    # delta looks 4 frames ahead: shift it so frame i only uses frames up to i (causal).
-    dmfcc = np.concatenate([np.repeat(dmfcc[:, :1], 4, axis=1), dmfcc[:, :-4]], axis=1)[:, :n]
+    dmfcc = _causal_delta(mfcc)
 
     frames = np.lib.stride_tricks.sliding_window_view(y, N_FFT)[::HOP][:n]
     rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
@@ -112,6 +115,18 @@ def _segment_features(y: np.ndarray, sr: int) -> np.ndarray:
         ]
     ).T
     return np.ascontiguousarray(feats, dtype=np.float32)
+
+
+def _causal_delta(x: np.ndarray) -> np.ndarray:
+    """Delta (9-frame regression) of each row, shifted 4 frames so frame i only uses frames up to i."""
+    import librosa
+
+    n = x.shape[1]
+    if n < 9:
+        return np.zeros_like(x)
+    d = librosa.feature.delta(x, width=9, mode="nearest")
+    # delta looks 4 frames ahead: shift it so frame i only uses frames up to i (causal).
+    return np.concatenate([np.repeat(d[:, :1], 4, axis=1), d[:, :-4]], axis=1)[:, :n]
 
 
 def _contrast(spec: np.ndarray, freqs: np.ndarray, n_bands: int = 6, fmin: float = 200.0,

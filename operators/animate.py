@@ -23,6 +23,7 @@ def _settings(op, context) -> job.Settings:
         contrast=op.contrast if op.properties.is_property_set("contrast") else panel.contrast,
         hold=op.hold if op.properties.is_property_set("hold") else panel.hold,
         blink=op.blink if op.properties.is_property_set("blink") else panel.blink,
+        idle=op.idle if op.properties.is_property_set("idle") else panel.idle,
         speaker=op.speaker or (panel.speaker.name if panel.speaker else ""),
         stagger=op.stagger if op.properties.is_property_set("stagger") else panel.stagger,
         model=op.model,
@@ -47,6 +48,7 @@ class AUDIENCE_OT_animate(bpy.types.Operator):
     contrast: bpy.props.FloatProperty(name="Contrast", default=1.0, min=0.1)
     hold: bpy.props.FloatProperty(name="Minimum Hold", default=0.0, min=0.0)
     blink: bpy.props.BoolProperty(name="Blinks", default=True)
+    idle: bpy.props.FloatProperty(name="Idle Motion", default=0.0, min=0.0)
     speaker: bpy.props.StringProperty(name="Speaker", description="Object name (empty: the Audience tab's)")
     stagger: bpy.props.FloatProperty(name="Stagger", default=0.05, min=0.0)
     model: bpy.props.StringProperty(name="Model", description="Model folder (empty: the shipped model)",

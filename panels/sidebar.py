@@ -41,7 +41,9 @@ class _AudiencePanel:
         col.prop(settings, "hold")
         col.prop(settings, "tolerance")
         col.prop(settings, "seed")
-        layout.prop(settings, "blink")
+        row = layout.row()
+        row.prop(settings, "blink")
+        row.prop(settings, "idle")
         layout.prop(settings, "speaker", icon="OBJECT_DATA")
         row = layout.row()
         row.active = settings.speaker is not None

@@ -94,3 +94,15 @@ def test_base_expression_under_every_emotion():
     names, matrix = expression_table("CUSTOM", "MIRROR", table)
     assert names == ["browInnerUp", "smile"]
     assert np.allclose(matrix[:, 0], 0.2) and matrix[EMOTIONS.index("happy"), 1] == pytest.approx(0.9)
+
+
+def test_idle_motion_sways_even_in_silence():
+    times = np.arange(0, 30.01, 0.5)
+    probs = np.zeros((len(times), 8))
+    probs[:, 0] = 1  # silence: neutral throughout
+    names, table = expression_table("ARKIT")
+    member = temperament("x", 0, len(names))
+    assert np.all(react(times, probs, table, member) == 0)
+    idle = react(times, probs, table, member, idle=0.05)
+    assert np.all(idle <= 0.05 + 1e-9) and np.all(idle.max(axis=1) > 0.03)
+    assert not np.allclose(idle, react(times, probs, table, temperament("y", 0, len(names)), idle=0.05))
