@@ -8,26 +8,21 @@ from ..blender.errors import AudienceError
 from ..properties import MODE_ITEMS, SETTINGS_PRESET_ITEMS, custom_table
 
 
+# Settings the operator and the Audience tab share, with the same names.
+SHARED = ("preset", "mode", "seed", "strength", "smoothing", "tolerance", "contrast", "hold", "blink", "idle", "stagger")
+
+
 def _settings(op, context) -> job.Settings:
-    """Explicit operator properties win; empty ones fall back to the Audience tab."""
+    """Properties set on the operator (from a script) win; the others come from the Audience tab."""
     panel = context.scene.audience
+    shared = {name: getattr(op if op.properties.is_property_set(name) else panel, name) for name in SHARED}
     return job.Settings(
         strip=op.strip or panel.strip,
         faces=op.faces or (panel.faces.name if panel.faces else ""),
-        preset=op.preset if op.properties.is_property_set("preset") else panel.preset,
-        mode=op.mode if op.properties.is_property_set("mode") else panel.mode,
-        seed=op.seed if op.properties.is_property_set("seed") else panel.seed,
-        strength=op.strength if op.properties.is_property_set("strength") else panel.strength,
-        smoothing=op.smoothing if op.properties.is_property_set("smoothing") else panel.smoothing,
-        tolerance=op.tolerance if op.properties.is_property_set("tolerance") else panel.tolerance,
-        contrast=op.contrast if op.properties.is_property_set("contrast") else panel.contrast,
-        hold=op.hold if op.properties.is_property_set("hold") else panel.hold,
-        blink=op.blink if op.properties.is_property_set("blink") else panel.blink,
-        idle=op.idle if op.properties.is_property_set("idle") else panel.idle,
         speaker=op.speaker or (panel.speaker.name if panel.speaker else ""),
-        stagger=op.stagger if op.properties.is_property_set("stagger") else panel.stagger,
         model=op.model,
         custom=custom_table(panel),
+        **shared,
     )
 
 
