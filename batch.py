@@ -41,6 +41,7 @@ def parse_args(argv):
     parser.add_argument("--scene", help="scene name (default: the active scene)")
     parser.add_argument("--output", help="save the animated scene to this .blend")
     parser.add_argument("--report", help="write a JSON report (emotion timeline, what was written)")
+    parser.add_argument("--csv", help="write the emotion timeline as CSV (time, 8 probabilities, label)")
     return parser.parse_args(argv)
 
 
@@ -66,7 +67,7 @@ def run(args) -> int:
     addon = load_addon()
     job = importlib.import_module(addon.__name__ + ".blender.job")
     errors = importlib.import_module(addon.__name__ + ".blender.errors")
-    for path, what in ((args.output, "output"), (args.report, "report")):
+    for path, what in ((args.output, "output"), (args.report, "report"), (args.csv, "CSV")):
         if path:
             _check_writable(path, what)
     scene = bpy.data.scenes.get(args.scene) if args.scene else bpy.context.scene
@@ -110,6 +111,11 @@ def run(args) -> int:
         with open(args.report, "w") as f:
             json.dump(report, f, indent=1)
         print(f"audience: wrote {args.report}")
+    if args.csv:
+        from ml.export import write_csv
+
+        write_csv(result.timeline, args.csv)
+        print(f"audience: wrote {args.csv}")
     return 0
 
 

@@ -31,15 +31,16 @@ def test_help_lists_the_options():
 
 @needs_audio
 def test_batch_animates_saves_and_reports(addon, demo_blend, tmp_path):
-    out, report = tmp_path / "out.blend", tmp_path / "report.json"
+    out, report, csv_path = tmp_path / "out.blend", tmp_path / "report.json", tmp_path / "timeline.csv"
     res = batch("--blend", demo_blend, "--strip", "Speech", "--faces", "Audience", "--seed", "2",
-                "--output", str(out), "--report", str(report))
+                "--output", str(out), "--report", str(report), "--csv", str(csv_path))
     assert res.returncode == 0, res.stderr
     assert "Animated 6 faces" in res.stdout and "%" in res.stdout  # progress lines
     data = json.loads(report.read_text())
     assert len(data["faces"]) == 6 and data["settings"]["seed"] == 2
     assert len(data["timeline"]) == data["keys_per_face"]
     assert data["timeline"][1]["time"] == 0.5
+    assert len(csv_path.read_text().splitlines()) == 1 + data["keys_per_face"]
     bpy.ops.wm.open_mainfile(filepath=str(out))
     faces = bpy.data.collections["Audience"]
     for obj in faces.objects:
