@@ -68,14 +68,21 @@ def _ensure_action(key, face_name: str, start_frame: int):
     return action, where
 
 
-def _key_curve(action, datablock, path: str, group: str, frames: np.ndarray, values: np.ndarray) -> None:
-    """One F-curve, all its keys in one go (keyframe_points.add + foreach_set), Bezier with auto-clamped handles."""
-    fc = compat.new_fcurve(action, datablock, path, group)
-    fc.keyframe_points.add(len(frames))
-    co = np.empty(2 * len(frames), dtype=np.float32)
-    co[0::2], co[1::2] = frames, values
-    fc.keyframe_points.foreach_set("co", co)
-    fc.update()
+def _replace_curves(action, datablock, group: str, curves: dict) -> None:
+    """Swap the curves this tool wrote before in `action` for `curves` {data path: (frames, values)}.
+
+    Each curve gets all its keys in one go (keyframe_points.add + foreach_set), Bezier with
+    auto-clamped handles; the action remembers the paths so the next run or Remove finds them.
+    """
+    remove_written(action)
+    for path, (frames, values) in curves.items():
+        fc = compat.new_fcurve(action, datablock, path, group)
+        fc.keyframe_points.add(len(frames))
+        co = np.empty(2 * len(frames), dtype=np.float32)
+        co[0::2], co[1::2] = frames, values
+        fc.keyframe_points.foreach_set("co", co)
+        fc.update()
+    action[TAG] = json.dumps(list(curves))
 
 
 def write_face(key, face_name: str, curves: dict) -> str:
@@ -85,13 +92,8 @@ def write_face(key, face_name: str, curves: dict) -> str:
     """
     start = min((int(f[0]) for f, _v in curves.values() if len(f)), default=1)
     action, where = _ensure_action(key, face_name, start)
-    remove_written(action)
-    paths = []
-    for name, (frames, values) in curves.items():
-        path = shape_key_path(name)
-        _key_curve(action, key, path, "Audience Reactions", frames, values)
-        paths.append(path)
-    action[TAG] = json.dumps(paths)
+    _replace_curves(action, key, "Audience Reactions",
+                    {shape_key_path(name): curve for name, curve in curves.items()})
     if where == "NLA":
         _fit_nla_strip(key, action)
     return where
@@ -158,13 +160,8 @@ def write_emotion(scene, frames: np.ndarray, probs: np.ndarray, classes, labels)
         action = bpy.data.actions.new("Audience Speech Emotion")
         action[TAG] = "[]"
         compat.assign_action(obj.animation_data_create(), action)
-    remove_written(action)
-    paths = []
-    for c, name in enumerate(classes):
-        path = f'["{name}"]'
-        _key_curve(action, obj, path, "Speech Emotion", frames, probs[:, c])
-        paths.append(path)
-    action[TAG] = json.dumps(paths)
+    _replace_curves(action, obj, "Speech Emotion",
+                    {f'["{name}"]': (frames, probs[:, c]) for c, name in enumerate(classes)})
 
     remove_markers(scene)
     previous = None
