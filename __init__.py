@@ -11,7 +11,6 @@ _register, _unregister = bpy.utils.register_classes_factory(
 def register():
     _register()
     bpy.types.Scene.audience = bpy.props.PointerProperty(type=properties.AudienceSettings)
-    warmup.configure(__package__)
     warmup.start()
 
 

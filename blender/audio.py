@@ -1,25 +1,18 @@
-"""Decode a sound strip as Blender plays it: Blender's own decoder (aud), only the part the strip plays."""
+"""Decode the part of its sound a strip plays, as a stream of pieces."""
 from __future__ import annotations
 
 import os
 import tempfile
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
 import bpy
 
+from ..ml.audio import AudioError, read_pieces
 from . import compat
 from .errors import AudienceError
-
-
-@dataclass
-class StripAudio:
-    samples: np.ndarray   # mono float32 at `rate`
-    rate: int
-    first_frame: int      # scene frame where the played sound starts
-    last_frame: int       # scene frame where it ends (exclusive, as frame_final_end)
-    fps: float
 
 
 def find_sound_strip(scene, name: str):
@@ -81,30 +74,49 @@ def sound_source(scene, strip) -> SoundSource:
                        start_s + (last - first) / fps, int(first), int(last), fps, float(strip.volume), tmp is not None)
 
 
-def decode(source: SoundSource, rate: int) -> StripAudio:
-    """The samples the strip plays, mono at `rate`. Safe to run off the main thread."""
+def pieces(source: SoundSource, rate: int) -> Iterator[np.ndarray]:
+    """What the strip plays, mono float32 at `rate`, piece by piece so memory stays flat. No bpy: any thread.
+
+    libsndfile reads wav/flac/ogg/mp3 and more as a stream; anything else (AAC, video files) goes
+    through Blender's own decoder (aud) in one piece.
+    """
+    try:
+        if source.start_s < 0:  # the strip starts before the sound: silence first
+            yield np.zeros(int(round(-source.start_s * rate)), dtype=np.float32)
+        stream = read_pieces(source.path, rate, max(source.start_s, 0.0), source.end_s)
+        try:
+            first = next(stream, None)
+        except AudioError:
+            stream, first = iter(()), _decode_with_aud(source, rate)
+        if first is None or not len(first):
+            raise AudienceError(f"'{source.label}' holds no audio in the strip's range")
+        yield first * source.volume
+        try:
+            for piece in stream:
+                yield piece * source.volume
+        except AudioError as e:
+            raise AudienceError(f"cannot decode '{source.label}' as audio ({e})") from None
+    finally:
+        if source.temporary and os.path.exists(source.path):
+            os.unlink(source.path)
+
+
+def _decode_with_aud(source: SoundSource, rate: int) -> np.ndarray:
     import aud
 
     try:
-        try:
-            sound = aud.Sound(source.path)
-            specs = sound.specs
-            # Decode from the file's start and cut here: seeking compressed files (ogg) lands samples off.
-            samples = sound.limit(0.0, source.end_s).rechannel(1).resample(rate, True).data()
-        except Exception as e:  # aud raises its own error type for files it cannot read
-            raise AudienceError(f"cannot decode '{source.label}' as audio ({e})") from None
-    finally:
-        if source.temporary:
-            os.unlink(source.path)
+        sound = aud.Sound(source.path)
+        if sound.specs[0] <= 0:  # reading the specs first: aud raises here, not in data() (which aborts)
+            return np.zeros(0, dtype=np.float32)
+        # Decode from the file's start and cut here: seeking compressed files lands samples off.
+        samples = sound.limit(0.0, source.end_s).rechannel(1).resample(rate, True).data()
+    except Exception as e:  # aud raises its own error type for files it cannot read
+        raise AudienceError(f"cannot decode '{source.label}' as audio ({e})") from None
     skip = max(int(round(source.start_s * rate)), 0)
-    if specs[0] <= 0 or samples.size <= skip:
-        raise AudienceError(f"'{source.label}' holds no audio in the strip's range")
-    y = np.ascontiguousarray(samples[skip:, 0], dtype=np.float32)
-    if source.start_s < 0:  # the strip starts before the sound: silence first
-        y = np.concatenate([np.zeros(int(round(-source.start_s * rate)), dtype=np.float32), y])
-    return StripAudio(y * source.volume, rate, source.first_frame, source.last_frame, source.fps)
+    return np.ascontiguousarray(samples[skip:, 0], dtype=np.float32)
 
 
-def strip_audio(scene, strip, rate: int) -> StripAudio:
-    """Read and decode in one go (main thread)."""
-    return decode(sound_source(scene, strip), rate)
+def strip_audio(scene, strip, rate: int) -> np.ndarray:
+    """All the samples a strip plays, in one array (main thread; for short strips and checks)."""
+    parts = list(pieces(sound_source(scene, strip), rate))
+    return np.concatenate(parts)

@@ -186,30 +186,39 @@ class Cancelled(Exception):
     """The user pressed Esc: nothing was written."""
 
 
-def analyse(job: Job, progress=None, cancelled=lambda: False) -> tuple:
-    """Decode and predict: (StripAudio, Timeline). Touches no bpy data, so it may run in a thread."""
+def analyse(job: Job, progress=None, cancelled=lambda: False) -> Timeline:
+    """Decode and predict, a piece of audio at a time. Touches no bpy data, so it may run in a thread."""
     progress = progress or (lambda fraction, message: None)
+    rate = job.model.sample_rate
+    expected = max(job.source.end_s - job.source.start_s, 1e-6)
+
+    def heard():
+        done = 0
+        for piece in audio.pieces(job.source, rate):
+            if cancelled():
+                raise Cancelled()
+            yield piece
+            done += len(piece)
+            progress(0.05 + 0.75 * min(done / rate / expected, 1.0), "listening to the speech")
+
     progress(0.05, "decoding audio")
-    sound = audio.decode(job.source, job.model.sample_rate)
+    timeline = predict_timeline(heard(), job.model, job.settings.smoothing)
     if cancelled():
         raise Cancelled()
-    progress(0.3, "predicting emotion")
-    timeline = predict_timeline(sound.samples, job.model, job.settings.smoothing)
-    if cancelled():
-        raise Cancelled()
-    return sound, timeline
+    return timeline
 
 
-def write(job: Job, sound, timeline: Timeline, progress=None) -> Result:
+def write(job: Job, timeline: Timeline, progress=None) -> Result:
     """Key every face. Main thread."""
     import bpy
 
     progress = progress or (lambda fraction, message: None)
+    sound = job.source
     frames, index = key_frames(timeline.times, sound.first_frame, sound.fps)
     times = timeline.times[index]
     mood = shape_mood(timeline.probs[index], job.model.hop_s, job.settings.contrast, job.settings.hold)
     result = Result(frames=frames, timeline=timeline, notes=list(job.notes), keys_per_face=len(frames),
-                    duration_s=len(sound.samples) / sound.rate)
+                    duration_s=timeline.duration_s)
     nla = []
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
     for n, (name, have) in enumerate(job.faces):
@@ -252,8 +261,7 @@ def write(job: Job, sound, timeline: Timeline, progress=None) -> Result:
 def animate(scene, settings: Settings, progress=None) -> Result:
     """Check, decode, predict, write keys, in one go. Raises AudienceError (scene untouched) on anything the user can fix."""
     job = prepare(scene, settings)
-    sound, timeline = analyse(job, progress)
-    return write(job, sound, timeline, progress)
+    return write(job, analyse(job, progress), progress)
 
 
 def clear(scene, collection_name: str) -> int:

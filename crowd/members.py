@@ -37,7 +37,12 @@ def react(times: np.ndarray, probs: np.ndarray, table: np.ndarray, member: Tempe
     """
     heard = times - member.delay_s
     hop = times[1] - times[0] if len(times) > 1 else 1.0
-    delayed = np.stack([np.interp(heard, times + hop, probs[:, c]) for c in range(probs.shape[1])], axis=1)
+    # One interpolation of the (fractional) prediction index serves every emotion at once.
+    pos = np.interp(heard, times + hop, np.arange(len(times), dtype=np.float64))
+    low = np.floor(pos).astype(int)
+    high = np.minimum(low + 1, len(times) - 1)
+    frac = (pos - low)[:, None]
+    delayed = probs[low] * (1.0 - frac) + probs[high] * frac
     values = (delayed @ table).T * (member.intensity * strength) * np.asarray(member.key_gain)[:, None]
     if jitter > 0 and values.size:
         rng = np.random.default_rng(member.rng_seed)

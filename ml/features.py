@@ -2,13 +2,18 @@
 
 Frame-level features come from one STFT of the signal; each prediction window only
 sums precomputed frames (cumulative sums), so the cost does not grow with overlap.
+The features are librosa's (MFCC, YIN pitch, spectral shape), written in NumPy/SciPy so that a click
+needs no librosa import nor numba compile; tests/test_ml.py checks them against librosa.
 """
 from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
 # Bumped whenever the numbers a model was trained on would change.
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 
 SAMPLE_RATE = 22050
 N_FFT = 1024
@@ -31,106 +36,137 @@ FRAME_NAMES = (
 POOLED_NAMES = [f"{n}_mean" for n in FRAME_NAMES] + [f"{n}_std" for n in FRAME_NAMES] + ["speech_fraction"]
 
 
-CHUNK_S = 60.0        # audio analysed per piece: memory stays flat however long the speech
-CONTEXT_FRAMES = 16   # frames of left context per piece, for the deltas
+CHUNK_S = 60.0   # at most this much signal is analysed at once: memory stays flat however long the speech
+DELTA_WIDTH = 9  # frames in the regression behind each delta (as librosa.feature.delta's default)
 
 
-def frame_features(y: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
-    """Return (features [n_frames, n_feat] float32, speech mask [n_frames] bool).
+class Frames(NamedTuple):
+    feats: np.ndarray    # [n_frames, len(FRAME_NAMES)] float32
+    speech: np.ndarray   # [n_frames] bool
+    n_samples: int       # samples analysed
 
-    Frame i covers samples [i*HOP, i*HOP + N_FFT). Long signals are analysed in pieces of
-    CHUNK_S with a little left context; the result is the same frames as in one piece.
+
+def frame_features(signal, sr: int = SAMPLE_RATE) -> Frames:
+    """Frame features of a mono signal: one array, or consecutive pieces of it (a decoder's stream).
+
+    Frame i covers samples [i*HOP, i*HOP + N_FFT). The signal is analysed a piece at a time; the
+    frames are the same whatever the pieces, since each frame only needs its own samples.
     """
     if sr != SAMPLE_RATE:
         raise ValueError(f"expected {SAMPLE_RATE} Hz audio, got {sr} Hz")
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError("expected mono audio (one channel)")
-    if len(y) < N_FFT:
-        y = np.pad(y, (0, N_FFT - len(y)))
-    n_total = 1 + (len(y) - N_FFT) // HOP
-    chunk = int(CHUNK_S * sr) // HOP * HOP
-    pieces = []
-    for start in range(0, n_total * HOP, chunk):
-        first = max(0, start - CONTEXT_FRAMES * HOP)
-        segment = y[first:start + chunk + N_FFT - HOP]
-        if not np.all(np.isfinite(segment)):
-            segment = np.nan_to_num(segment, nan=0.0, posinf=0.0, neginf=0.0)
-        feats = _segment_features(np.ascontiguousarray(segment, dtype=np.float32), sr)
-        skip = (start - first) // HOP
-        pieces.append(feats[skip:skip + chunk // HOP])
-    feats = np.concatenate(pieces)[:n_total]
-    rms_db = feats[:, FRAME_NAMES.index("rms_db")]
+    blocks, n_samples = [], 0
+    tail = np.zeros(0, dtype=np.float32)
+    for piece in _pieces(signal, int(CHUNK_S * sr)):
+        n_samples += len(piece)
+        buf = np.concatenate([tail, piece])
+        n = 0 if len(buf) < N_FFT else 1 + (len(buf) - N_FFT) // HOP
+        if n:
+            blocks.append(_local_features(buf[:(n - 1) * HOP + N_FFT], sr))
+        tail = buf[n * HOP:]
+    if not blocks:  # shorter than one frame: zero-padded to one
+        blocks.append(_local_features(np.pad(tail, (0, N_FFT - len(tail))), sr))
+    # Columns: mfcc, their deltas, tracks, their deltas; filled in place (an hour is 155,000 frames).
+    n, n_tracks = sum(len(b) for b in blocks), len(_TRACK_NAMES)
+    feats = np.empty((n, len(FRAME_NAMES)), dtype=np.float32)
+    mfcc, dmfcc = feats[:, :N_MFCC], feats[:, N_MFCC:2 * N_MFCC]
+    tracks, dtracks = feats[:, 2 * N_MFCC:2 * N_MFCC + n_tracks], feats[:, 2 * N_MFCC + n_tracks:]
+    row = 0
+    while blocks:
+        block = blocks.pop(0)
+        mfcc[row:row + len(block)], tracks[row:row + len(block)] = block[:, :N_MFCC], block[:, N_MFCC:]
+        row += len(block)
+    rms_db = tracks[:, _TRACK_NAMES.index("rms_db")]
     # Speech is judged against the loudest frame of the whole recording.
     speech = (rms_db > SILENCE_DB) & (rms_db > rms_db.max() - SPEECH_RANGE_DB)
-    feats[~speech, FRAME_NAMES.index("log_f0")] = 0.0
-    # Deltas of the non-MFCC tracks over the whole signal at once (14 rows: cheap), after the pitch
-    # track is zeroed off speech, so they see exactly the frames the model sees.
-    tracks = feats[:, 2 * N_MFCC:]
-    feats = np.hstack([feats, _causal_delta(tracks.T).T]).astype(np.float32)
-    return feats, speech
+    tracks[~speech, _TRACK_NAMES.index("log_f0")] = 0.0
+    # Deltas over all frames at once, after the pitch is zeroed off speech: they see what the model sees.
+    dmfcc[:] = _causal_delta(mfcc)
+    dtracks[:] = _causal_delta(tracks)
+    return Frames(feats, speech, n_samples)
 
 
-def _segment_features(y: np.ndarray, sr: int) -> np.ndarray:
-    """Frame features of one piece of signal (log_f0 on every frame)."""
-    import librosa  # heavy import, only when audio is analysed
+def _pieces(signal, most: int):
+    """Mono float32 pieces of at most `most` samples, non-finite values zeroed."""
+    for piece in (signal,) if isinstance(signal, np.ndarray) else signal:
+        piece = np.asarray(piece)
+        if piece.ndim != 1:
+            raise ValueError("expected mono audio (one channel)")
+        for start in range(0, len(piece), most):
+            part = np.asarray(piece[start:start + most], dtype=np.float32)
+            if not np.all(np.isfinite(part)):
+                part = np.nan_to_num(part, nan=0.0, posinf=0.0, neginf=0.0)
+            yield part
 
-    # center=False keeps frames causal: frame i only sees samples before its end.
-    spec = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP, center=False))
+
+@lru_cache(maxsize=None)
+def _constants(sr: int) -> tuple:
+    """Hann window, bin frequencies, Slaney mel filterbank and DCT-II matrix (librosa's defaults)."""
+    window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)).astype(np.float32)
+    freqs = np.fft.rfftfreq(N_FFT, 1 / sr)
+    mel_f = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(sr / 2), N_MELS + 2))
+    ramps = mel_f[:, None] - freqs[None, :]
+    fdiff = np.diff(mel_f)[:, None]
+    mel = np.maximum(0, np.minimum(-ramps[:-2] / fdiff[:-1], ramps[2:] / fdiff[1:]))
+    mel *= (2.0 / (mel_f[2:] - mel_f[:-2]))[:, None]  # Slaney: equal energy per band
+    k, m = np.arange(N_MFCC)[:, None], np.arange(N_MELS)[None, :]
+    dct = np.sqrt(2.0 / N_MELS) * np.cos(np.pi * k * (2 * m + 1) / (2 * N_MELS))
+    dct[0] /= np.sqrt(2.0)  # orthonormal DCT-II
+    return window, freqs, mel.T.astype(np.float32), dct.T.astype(np.float32)
+
+
+def _hz_to_mel(f):
+    f = np.asarray(f, dtype=np.float64)
+    return np.where(f >= 1000.0, 15.0 + np.log(np.maximum(f, 1e-10) / 1000.0) / (np.log(6.4) / 27.0), f * 3 / 200)
+
+
+def _mel_to_hz(m):
+    return np.where(m >= 15.0, 1000.0 * np.exp((np.log(6.4) / 27.0) * (m - 15.0)), m * 200 / 3)
+
+
+def _local_features(y: np.ndarray, sr: int) -> np.ndarray:
+    """[mfcc, tracks] of every whole frame of y: values that depend on the frame's own samples only."""
+    from scipy import fft
+
+    window, freqs, mel_basis, dct = _constants(sr)
+    frames = np.lib.stride_tricks.sliding_window_view(y, N_FFT)[::HOP]
+    spec = np.abs(fft.rfft(frames * window, axis=1, workers=-1))
     power = spec**2
-    n = spec.shape[1]
-    mel = librosa.feature.melspectrogram(S=power, sr=sr, n_mels=N_MELS)
-    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel, ref=1.0, top_db=None), n_mfcc=N_MFCC)
-    dmfcc = _causal_delta(mfcc)
+    mfcc = (10.0 * np.log10(np.maximum(power @ mel_basis, 1e-10))) @ dct
 
-    frames = np.lib.stride_tricks.sliding_window_view(y, N_FFT)[::HOP][:n]
-    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
-    rms_db = 20 * np.log10(rms + 1e-10)
-    zcr = np.mean(np.abs(np.diff(np.signbit(frames), axis=1)), axis=1)
+    # Level and zero crossings from running sums over the signal: no copy of the overlapping frames.
+    starts = np.arange(len(frames)) * HOP
+    energy = np.concatenate([[0.0], np.cumsum(y.astype(np.float64) ** 2)])
+    rms_db = 10 * np.log10((energy[starts + N_FFT] - energy[starts]) / N_FFT + 1e-20)
+    flips = np.concatenate([[0], np.cumsum(np.signbit(y[1:]) != np.signbit(y[:-1]))])
+    zcr = (flips[starts + N_FFT - 1] - flips[starts]) / (N_FFT - 1)
 
-    # Spectral shape, straight from the magnitude spectrum (cheaper than librosa's one-by-one calls).
-    freqs = np.fft.rfftfreq(N_FFT, 1 / sr)[:, None]
-    total = spec.sum(axis=0) + 1e-10
-    centroid = (freqs * spec).sum(axis=0) / total
-    bandwidth = np.sqrt(((freqs - centroid) ** 2 * spec).sum(axis=0) / total)
-    cum = np.cumsum(spec, axis=0)
-    rolloff = freqs[np.argmax(cum >= 0.85 * cum[-1], axis=0), 0]
-    flatness = np.exp(np.mean(np.log(power + 1e-10), axis=0)) / (np.mean(power, axis=0) + 1e-10)
-    contrast = _contrast(spec, freqs[:, 0])
-
-    log_f0 = _log_pitch(y, sr, n)
-
-    feats = np.vstack(
-        [
-            mfcc,
-            dmfcc,
-            rms_db[None],
-            zcr[None],
-            centroid[None] / 1000.0,
-            bandwidth[None] / 1000.0,
-            rolloff[None] / 1000.0,
-            flatness[None],
-            contrast,
-            log_f0[None],
-        ]
-    ).T
-    return np.ascontiguousarray(feats, dtype=np.float32)
+    total = spec.sum(axis=1) + 1e-10
+    centroid = spec @ freqs / total
+    bandwidth = np.sqrt(np.einsum("nf,nf->n", (freqs[None, :] - centroid[:, None]) ** 2, spec) / total)
+    cum = np.cumsum(spec, axis=1)
+    rolloff = freqs[np.argmax(cum >= 0.85 * cum[:, -1:], axis=1)]
+    flatness = np.exp(np.mean(np.log(power + 1e-10), axis=1)) / (np.mean(power, axis=1) + 1e-10)
+    tracks = [rms_db, zcr, centroid / 1000.0, bandwidth / 1000.0, rolloff / 1000.0, flatness,
+              *_contrast(spec, freqs), _log_pitch(y, sr, len(frames))]
+    return np.column_stack([mfcc, *tracks]).astype(np.float32)
 
 
 def _causal_delta(x: np.ndarray) -> np.ndarray:
-    """Delta (9-frame regression) of each row, shifted 4 frames so frame i only uses frames up to i."""
-    import librosa
+    """Slope of a 9-frame regression per column, over frames i-8..i, so frame i never sees the future.
 
-    n = x.shape[1]
-    if n < 9:
-        return np.zeros_like(x)
-    d = librosa.feature.delta(x, width=9, mode="nearest")
-    # delta looks 4 frames ahead: shift it so frame i only uses frames up to i (causal).
-    return np.concatenate([np.repeat(d[:, :1], 4, axis=1), d[:, :-4]], axis=1)[:, :n]
+    librosa.feature.delta's formula, shifted back by half its width; frames before the first repeat it.
+    """
+    half = DELTA_WIDTH // 2
+    padded = np.concatenate([np.repeat(x[:1], 2 * half, axis=0), x])
+    n = len(x)
+    out = np.zeros(x.shape, dtype=np.float32)
+    for k in range(1, half + 1):
+        out += k * (padded[half + k:half + k + n] - padded[half - k:half - k + n])
+    return out / (2 * sum(k * k for k in range(1, half + 1)))
 
 
 def _contrast(spec: np.ndarray, freqs: np.ndarray, n_bands: int = 6, fmin: float = 200.0,
-              quantile: float = 0.02) -> np.ndarray:
+              quantile: float = 0.02) -> list:
     """Spectral contrast (peak minus valley in dB) per octave band, frame by frame.
 
     Like librosa's, but without its top_db clamp, which ties every frame to the loudest frame
@@ -139,25 +175,53 @@ def _contrast(spec: np.ndarray, freqs: np.ndarray, n_bands: int = 6, fmin: float
     edges = [0.0] + [fmin * 2**k for k in range(n_bands)] + [freqs[-1] + 1]
     out = []
     for lo, hi in zip(edges[:-1], edges[1:]):
-        band = spec[(freqs >= lo) & (freqs < hi)]
-        k = max(1, int(round(quantile * len(band))))
-        # Only the k smallest and k largest bins matter: partition instead of a full sort.
-        valley = np.partition(band, k - 1, axis=0)[:k].mean(axis=0)
-        peak = np.partition(band, len(band) - k, axis=0)[-k:].mean(axis=0)
+        band = spec[:, (freqs >= lo) & (freqs < hi)]
+        width = band.shape[1]
+        k = max(1, int(round(quantile * width)))
+        if k == 1:
+            valley, peak = band.min(axis=1), band.max(axis=1)
+        else:  # only the k smallest and k largest bins matter: one partition, not a sort
+            parted = np.partition(band, [k - 1, width - k], axis=1)
+            valley, peak = parted[:, :k].mean(axis=1), parted[:, -k:].mean(axis=1)
         out.append(10 * np.log10(np.maximum(peak, 1e-10)) - 10 * np.log10(np.maximum(valley, 1e-10)))
-    return np.array(out)
+    return out
 
 
-def _log_pitch(y: np.ndarray, sr: int, n_frames: int) -> np.ndarray:
-    """log2 of f0 per frame (YIN on a half-rate signal: same frames, half the cost)."""
-    import librosa
+def _log_pitch(y: np.ndarray, sr: int, n_frames: int, fmin: float = 70.0, fmax: float = 500.0,
+               threshold: float = 0.1) -> np.ndarray:
+    """log2 of f0 per frame: YIN (as librosa.yin) on a half-rate signal, same frames, half the cost."""
+    from scipy import fft
 
-    half = y[::2]
-    if len(half) < N_FFT // 2:
+    half, rate, length = y[::2], sr / 2, N_FFT // 2
+    if len(half) < length:
         return np.zeros(n_frames)
-    f0 = librosa.yin(half, fmin=70, fmax=500, sr=sr // 2, frame_length=N_FFT // 2, hop_length=HOP // 2, center=False)
-    f0 = np.pad(f0[:n_frames], (0, max(0, n_frames - len(f0))), mode="edge")
-    return np.log2(f0)
+    frames = np.lib.stride_tricks.sliding_window_view(half, length)[::HOP // 2][:n_frames]
+    lo, hi = int(np.floor(rate / fmax)), min(int(np.ceil(rate / fmin)), length - 1)
+    # Difference function from the autocorrelation: d(k) = 2 (r(0) - r(k)) - sum of the first k squares.
+    spectrum = fft.rfft(frames, n=2 * length, axis=1, workers=-1)
+    acf = fft.irfft(spectrum.real**2 + spectrum.imag**2, n=2 * length, axis=1, workers=-1)[:, :hi + 1]
+    energy = np.cumsum(frames[:, :hi].astype(np.float64) ** 2, axis=1)
+    energy[:, 0] = 0.0  # as librosa, which overwrites this term before using it
+    diff = 2 * (acf[:, :1] - acf[:, 1:]) - energy
+    # Cumulative mean normalised difference over the periods fmax..fmin.
+    mean = np.cumsum(diff, axis=1) / np.arange(1, hi + 1)
+    cmnd = diff[:, lo - 1:] / (mean[:, lo - 1:hi] + np.finfo(np.float32).tiny)
+    # The first trough under the threshold, else the global minimum.
+    prev = np.concatenate([cmnd[:, :1], cmnd[:, :-1]], axis=1)
+    after = np.concatenate([cmnd[:, 1:], cmnd[:, -1:]], axis=1)
+    trough = (cmnd < prev) & (cmnd <= after)
+    trough[:, 0] = cmnd[:, 0] < cmnd[:, 1]
+    below = trough & (cmnd < threshold)
+    period = np.where(below.any(axis=1), np.argmax(below, axis=1), np.argmin(cmnd, axis=1))
+    # Parabolic refinement around the chosen period (none at the ends, or when it would move over a bin).
+    rows, p = np.arange(len(cmnd)), np.clip(period, 1, cmnd.shape[1] - 2)
+    a = cmnd[rows, p + 1] + cmnd[rows, p - 1] - 2 * cmnd[rows, p]
+    b = (cmnd[rows, p + 1] - cmnd[rows, p - 1]) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(np.abs(b) >= np.abs(a), 0.0, -b / a)
+    shift[(period == 0) | (period == cmnd.shape[1] - 1)] = 0.0
+    f0 = rate / (lo + period + shift)
+    return np.log2(np.pad(f0, (0, max(0, n_frames - len(f0))), mode="edge"))
 
 
 def pool_windows(feats: np.ndarray, speech: np.ndarray, ends: np.ndarray, window_s: float,
@@ -169,26 +233,33 @@ def pool_windows(feats: np.ndarray, speech: np.ndarray, ends: np.ndarray, window
     time (causal). A window with no speech gets zeros and speech_fraction 0.
     """
     n, d = feats.shape
-    w = speech.astype(np.float64)[:, None]
-    x = feats.astype(np.float64)
-    zero = np.zeros((1, d))
-    cs_w = np.concatenate([[0.0], np.cumsum(w[:, 0])])
-    cs_x = np.concatenate([zero, np.cumsum(x * w, axis=0)])
-    cs_x2 = np.concatenate([zero, np.cumsum(x * x * w, axis=0)])
-    cs_all = np.arange(n + 1, dtype=np.float64)
-
     # Frame i covers samples [i*HOP, i*HOP + N_FFT): a window (t - window_s, t] holds the frames
     # that start at or after t - window_s and end at or before t.
     ends = np.asarray(ends, dtype=np.float64)
     hi = np.clip(np.floor((ends * sr - N_FFT) / HOP + 1e-9).astype(int) + 1, 0, n)
-    lo = np.clip(np.ceil((ends - window_s) * sr / HOP - 1e-9).astype(int), 0, n)
-    lo = np.minimum(lo, hi)
-    count = cs_w[hi] - cs_w[lo]
-    safe = np.maximum(count, 1.0)[:, None]
-    mean = (cs_x[hi] - cs_x[lo]) / safe
-    var = np.maximum((cs_x2[hi] - cs_x2[lo]) / safe - mean**2, 0.0)
-    frames_in = np.maximum(cs_all[hi] - cs_all[lo], 1.0)
-    fraction = count / frames_in
-    has = (count > 0)[:, None]
-    out = np.hstack([np.where(has, mean, 0.0), np.where(has, np.sqrt(var), 0.0), fraction[:, None]])
-    return out.astype(np.float32)
+    lo = np.minimum(np.clip(np.ceil((ends - window_s) * sr / HOP - 1e-9).astype(int), 0, n), hi)
+    out = np.zeros((len(ends), 2 * d + 1), dtype=np.float32)
+    # Running sums over a block of windows at a time: float64 copies of an hour's frames would not be small.
+    for s in range(0, len(ends), 256):
+        a, b = lo[s:s + 256], hi[s:s + 256]
+        if not len(a):
+            break
+        first, last = a.min(), b.max()
+        w = speech[first:last].astype(np.float64)[:, None]
+        x = feats[first:last].astype(np.float64) * w
+        zero = np.zeros((1, d))
+        cs_w = np.concatenate([[0.0], np.cumsum(w[:, 0])])
+        cs_x = np.concatenate([zero, np.cumsum(x, axis=0)])
+        x *= feats[first:last]
+        cs_x2 = np.concatenate([zero, np.cumsum(x, axis=0)])
+        a, b = a - first, b - first
+        count = cs_w[b] - cs_w[a]
+        safe = np.maximum(count, 1.0)[:, None]
+        mean = (cs_x[b] - cs_x[a]) / safe
+        var = np.maximum((cs_x2[b] - cs_x2[a]) / safe - mean**2, 0.0)
+        has = (count > 0)[:, None]
+        block = out[s:s + len(a)]
+        block[:, :d] = np.where(has, mean, 0.0)
+        block[:, d:2 * d] = np.where(has, np.sqrt(var), 0.0)
+        block[:, -1] = count / np.maximum(b - a, 1)
+    return out

@@ -7,16 +7,9 @@ import os
 import sys
 
 from . import export
+from .audio import AudioError, read_pieces
 from .model import DEFAULT_MODEL_DIR, EmotionModel, ModelError
 from .timeline import predict_timeline
-
-
-def load_audio(path: str, sr: int):
-    """Decode any file libsndfile/audioread reads to mono float32 at `sr`."""
-    import librosa
-
-    y, _ = librosa.load(path, sr=sr, mono=True)
-    return y
 
 
 def main(argv=None) -> int:
@@ -29,15 +22,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         model = EmotionModel.load(args.model)
-        y = load_audio(args.audio, model.sample_rate)
+        timeline = predict_timeline(read_pieces(args.audio, model.sample_rate), model, args.smoothing)
     except ModelError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except Exception as e:  # decoding errors come from several libraries
+    except (AudioError, OSError) as e:
         print(f"error: cannot decode {args.audio}: {e}", file=sys.stderr)
         return 2
-    timeline = predict_timeline(y, model, args.smoothing)
-    out = {"audio": args.audio, "duration_s": round(len(y) / model.sample_rate, 3),
+    out = {"audio": args.audio, "duration_s": round(timeline.duration_s, 3),
            "window_s": model.window_s, "hop_s": model.hop_s, **timeline.to_dict()}
     if args.csv:
         export.write_csv(timeline, args.csv)

@@ -18,6 +18,7 @@ class Timeline:
     times: np.ndarray    # seconds from the start of the audio, one per prediction
     probs: np.ndarray    # (n, 8) smoothed class probabilities, rows sum to 1
     speech: np.ndarray   # (n,) fraction of the window that is speech
+    duration_s: float = 0.0  # length of the audio analysed
     classes: tuple = EMOTIONS
 
     @property
@@ -55,12 +56,15 @@ def smooth(probs: np.ndarray, hop_s: float, time_constant_s: float) -> np.ndarra
     return out
 
 
-def predict_timeline(y: np.ndarray, model: EmotionModel, smoothing_s: float = 1.0) -> Timeline:
-    """Predict the speaker's emotion every model.hop_s seconds over a mono signal at model.sample_rate."""
-    duration = len(y) / model.sample_rate
+def predict_timeline(signal, model: EmotionModel, smoothing_s: float = 1.0) -> Timeline:
+    """Predict the speaker's emotion every model.hop_s seconds.
+
+    `signal`: mono audio at model.sample_rate, one array or an iterable of consecutive pieces (a stream).
+    """
+    frames = features.frame_features(signal, model.sample_rate)
+    duration = frames.n_samples / model.sample_rate
     times = prediction_times(duration, model.hop_s)
-    feats, speech = features.frame_features(y, model.sample_rate)
-    x = features.pool_windows(feats, speech, times, model.window_s, model.sample_rate)
+    x = features.pool_windows(frames.feats, frames.speech, times, model.window_s, model.sample_rate)
     probs = model.predict_proba(x)
     fraction = x[:, -1]
     neutral = np.zeros(len(model.classes), dtype=np.float32)
@@ -69,4 +73,4 @@ def predict_timeline(y: np.ndarray, model: EmotionModel, smoothing_s: float = 1.
     probs = weight * probs + (1.0 - weight) * neutral
     probs = smooth(probs, model.hop_s, smoothing_s)
     probs = probs / probs.sum(axis=1, keepdims=True)
-    return Timeline(times, probs.astype(np.float32), fraction, model.classes)
+    return Timeline(times, probs.astype(np.float32), fraction, duration, model.classes)

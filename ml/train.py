@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from . import features
+from .audio import read_pieces
 from .datasets import load_corpus
 from .model import EMOTIONS, write_model
 from .timeline import FULL_SPEECH_FRACTION, prediction_times
@@ -39,12 +40,9 @@ def clip_windows(path: str, window_s: float, hop_s: float, cache_dir: str | None
         cache_file = os.path.join(cache_dir, hashlib.sha1(key.encode()).hexdigest() + ".npy")
         if os.path.exists(cache_file):
             return np.load(cache_file, allow_pickle=False)
-    from .predict import load_audio
-
-    y = load_audio(path, features.SAMPLE_RATE)
-    feats, speech = features.frame_features(y)
-    times = prediction_times(len(y) / features.SAMPLE_RATE, hop_s)[1:]
-    x = features.pool_windows(feats, speech, times, window_s)
+    frames = features.frame_features(read_pieces(path, features.SAMPLE_RATE))
+    times = prediction_times(frames.n_samples / features.SAMPLE_RATE, hop_s)[1:]
+    x = features.pool_windows(frames.feats, frames.speech, times, window_s)
     keep = x[:, -1] >= FULL_SPEECH_FRACTION
     x = x[keep] if keep.any() else x[np.argmax(x[:, -1])][None]
     if cache_file:

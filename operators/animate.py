@@ -109,8 +109,7 @@ class AUDIENCE_OT_animate(bpy.types.Operator):
                 f"Animate Audience failed: {type(self._outcome).__name__}: {self._outcome}"
             self.report({"ERROR"}, message)
             return {"CANCELLED"}
-        sound, timeline = self._outcome
-        return self._finish(job.write(self._job, sound, timeline))
+        return self._finish(job.write(self._job, self._outcome))
 
     def _stop(self, wm):
         wm.event_timer_remove(self._timer)

@@ -19,8 +19,9 @@ import sys
 import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# What the add-on imports at run time (numpy comes with Blender).
-PACKAGES = ["librosa==0.11.0", "scikit-learn==1.9.1", "joblib==1.6.0"]
+# What the add-on imports at run time (numpy comes with Blender). librosa, scikit-learn and joblib are
+# for training and tests only: the features are computed with NumPy/SciPy (ml/features.py).
+PACKAGES = ["scipy==1.17.1", "soundfile==0.14.0", "soxr==1.1.0"]
 PLATFORMS = {
     # Blender platform: (pip --platform tags, xgboost package: the small CPU-only wheel exists for Linux/Windows only)
     "linux-x64": (["manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64"], "xgboost-cpu==3.2.0"),

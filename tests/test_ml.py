@@ -33,12 +33,57 @@ def test_windows_are_causal():
     z = y.copy()
     z[3 * SR:] = rng.standard_normal(3 * SR).astype(np.float32)  # different future
     ends = np.arange(0, 6.01, 0.5)
-    a = features.pool_windows(*features.frame_features(y), ends, 2.0)
-    b = features.pool_windows(*features.frame_features(z), ends, 2.0)
+    a = features.pool_windows(*features.frame_features(y)[:2], ends, 2.0)
+    b = features.pool_windows(*features.frame_features(z)[:2], ends, 2.0)
     past = ends <= 3.0
     # The speech/silence threshold is relative to the loudest frame, so compare the speech frames' stats.
     np.testing.assert_allclose(a[past][:, :-1], b[past][:, :-1], rtol=1e-4, atol=1e-4)
     assert not np.allclose(a[~past], b[~past])
+
+
+def speech_sample(seconds=12.0):
+    from ml.audio import load
+
+    return load(os.path.join(ROOT, "demo", "speech.ogg"), SR)[: int(seconds * SR)]
+
+
+def test_features_are_librosas():
+    """The NumPy features equal librosa's own functions on real speech (librosa is the reference)."""
+    import librosa
+
+    y = speech_sample()
+    frames = features.frame_features(y)
+    names = features.FRAME_NAMES
+    col = lambda name: frames.feats[:, names.index(name)]
+    spec = np.abs(librosa.stft(y, n_fft=features.N_FFT, hop_length=features.HOP, center=False))
+    mel = librosa.feature.melspectrogram(S=spec**2, sr=SR, n_mels=features.N_MELS)
+    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel, ref=1.0, top_db=None), n_mfcc=features.N_MFCC)
+    assert len(frames.feats) == spec.shape[1]
+    np.testing.assert_allclose(frames.feats[:, :features.N_MFCC], mfcc.T, atol=0.02 * np.abs(mfcc).max())
+    rms = librosa.feature.rms(y=y, frame_length=features.N_FFT, hop_length=features.HOP, center=False)[0]
+    np.testing.assert_allclose(col("rms_db"), 20 * np.log10(rms + 1e-10), atol=1e-3)
+    centroid = librosa.feature.spectral_centroid(S=spec, sr=SR)[0]
+    np.testing.assert_allclose(col("centroid") * 1000, centroid, rtol=1e-3)
+    # YIN on the half-rate signal, on speech frames (off speech the pitch is set to 0).
+    f0 = librosa.yin(y[::2], fmin=70, fmax=500, sr=SR // 2, frame_length=features.N_FFT // 2,
+                     hop_length=features.HOP // 2, center=False)
+    on = frames.speech[:len(f0)]
+    assert on.mean() > 0.5
+    np.testing.assert_allclose(col("log_f0")[:len(f0)][on], np.log2(f0[on]), atol=1e-3)
+    # Deltas: librosa's 9-frame regression, moved back 4 frames so frame i only uses frames up to i.
+    delta = librosa.feature.delta(mfcc, width=9, mode="nearest")
+    np.testing.assert_allclose(col("dmfcc3")[8:], delta[3, 4:-4], atol=1e-3 * np.abs(delta[3]).max())
+
+
+def test_streamed_pieces_give_the_same_frames():
+    """However a decoder cuts the stream, the features are the same as from one array."""
+    y = speech_sample(8.0)
+    whole = features.frame_features(y)
+    cuts = [0, 1000, 1001, 30000, 30517, 100000, len(y)]
+    streamed = features.frame_features(y[a:b] for a, b in zip(cuts[:-1], cuts[1:]))
+    assert streamed.n_samples == whole.n_samples == len(y)
+    np.testing.assert_allclose(streamed.feats, whole.feats, rtol=1e-5, atol=1e-4)
+    np.testing.assert_array_equal(streamed.speech, whole.speech)
 
 
 def test_pooling_matches_direct_statistics():

@@ -1,0 +1,63 @@
+"""Read audio files piece by piece: mono float32 at the model's rate, in bounded memory.
+
+libsndfile (soundfile) decodes and soxr resamples as a stream, so an hour of speech never sits in
+memory whole. Training, the CLI and the Blender add-on all read audio through here, so the model
+hears the same samples it was trained on.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+PIECE_S = 30.0  # seconds of audio per piece
+
+
+class AudioError(Exception):
+    """The file cannot be decoded."""
+
+
+def read_pieces(source, rate: int, start_s: float = 0.0, end_s: float | None = None,
+                piece_s: float = PIECE_S) -> Iterator[np.ndarray]:
+    """Yield consecutive mono float32 pieces at `rate` of the file's [start_s, end_s) (seconds).
+
+    `source` is a path or a binary file object. Opening errors surface at the first next().
+    """
+    import soundfile
+    import soxr
+
+    try:
+        f = soundfile.SoundFile(source)
+    except (soundfile.LibsndfileError, RuntimeError, TypeError) as e:
+        raise AudioError(str(e).splitlines()[0]) from None
+    with f:
+        if f.frames == 0:
+            raise AudioError("no samples")
+        # Decode from the start and cut: seeking compressed files can land off the wanted sample.
+        skip = max(int(round(start_s * rate)), 0)
+        wanted = None if end_s is None else max(int(round(end_s * rate)) - skip, 0)
+        resampler = soxr.ResampleStream(f.samplerate, rate, 1, dtype="float32") if f.samplerate != rate else None
+        block = max(int(piece_s * f.samplerate), 1)
+        given = 0
+        while wanted is None or given < wanted:
+            data = f.read(block, dtype="float32", always_2d=True)
+            last = len(data) < block
+            mono = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
+            if resampler is not None:
+                mono = resampler.resample_chunk(mono, last=last)
+            if skip:
+                cut = min(skip, len(mono))
+                mono, skip = mono[cut:], skip - cut
+            if wanted is not None:
+                mono = mono[:wanted - given]
+            if len(mono):
+                given += len(mono)
+                yield np.ascontiguousarray(mono)
+            if last:
+                break
+
+
+def load(path: str, rate: int) -> np.ndarray:
+    """The whole file, mono float32 at `rate` (for short clips: training and tests)."""
+    pieces = list(read_pieces(path, rate))
+    return np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
