@@ -22,7 +22,7 @@ N_MELS = 64
 N_MFCC = 20
 # A frame counts as speech when it is above this absolute level and within
 # SPEECH_RANGE_DB of the loudest frame of the recording.
-SILENCE_DB = -50.0
+SILENCE_DB = -70.0
 SPEECH_RANGE_DB = 40.0
 
 _TRACK_NAMES = ["rms_db", "zcr", "centroid", "bandwidth", "rolloff", "flatness", *[f"contrast{i}" for i in range(7)],

@@ -61,6 +61,16 @@ class EmotionModel:
         return cls(booster, tuple(meta["classes"]), int(meta["sample_rate"]), float(meta["window_s"]),
                    float(meta["hop_s"]), list(meta["features"]), meta)
 
+    def normalise(self, x: np.ndarray) -> np.ndarray:
+        """Pooled windows of one speaker, in time order, as the model was trained to see them."""
+        norm = self.metadata.get("speaker_normalisation")
+        if not norm or len(x) == 0:
+            return x
+        from .speaker import running
+
+        counted = x[:, -1] >= norm["min_speech_fraction"]
+        return running(x, counted, np.asarray(norm["mean"]), np.asarray(norm["std"]), norm["prior_windows"])
+
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities, shape (n, n_classes)."""
         if len(x) == 0:
@@ -103,7 +113,25 @@ def read_metadata(meta_path: str) -> dict:
             raise ModelError(f"model metadata lacks '{key}'")
         if not ok(meta[key]):
             raise ModelError(f"model metadata has an unusable '{key}'")
+    if "speaker_normalisation" in meta and not _usable_normalisation(meta["speaker_normalisation"]):
+        raise ModelError("model metadata has an unusable 'speaker_normalisation'")
     return meta
+
+
+def _usable_normalisation(norm) -> bool:
+    """Population statistics for every pooled feature but the speech fraction, finite, spreads positive."""
+    if norm is None:
+        return True
+    if not isinstance(norm, dict):
+        return False
+    n = len(features.POOLED_NAMES) - 1
+    try:
+        mean, std = np.asarray(norm["mean"], dtype=float), np.asarray(norm["std"], dtype=float)
+        return (mean.shape == std.shape == (n,) and np.all(np.isfinite(mean)) and np.all(np.isfinite(std))
+                and np.all(std > 0) and 0 <= float(norm["prior_windows"]) <= 1e6
+                and 0 <= float(norm["min_speech_fraction"]) <= 1)
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def write_model(booster, out_dir: str, window_s: float, hop_s: float, extra: dict,

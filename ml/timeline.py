@@ -65,7 +65,7 @@ def predict_timeline(signal, model: EmotionModel, smoothing_s: float = 1.0) -> T
     duration = frames.n_samples / model.sample_rate
     times = prediction_times(duration, model.hop_s)
     x = features.pool_windows(frames.feats, frames.speech, times, model.window_s, model.sample_rate)
-    probs = model.predict_proba(x)
+    probs = model.predict_proba(model.normalise(x))
     fraction = x[:, -1]
     neutral = np.zeros(len(model.classes), dtype=np.float32)
     neutral[model.classes.index("neutral")] = 1.0

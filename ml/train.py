@@ -1,7 +1,10 @@
 """python -m ml.train DATA_DIR --out models/: train the emotion model, evaluated with speakers held out.
 
 Evaluation: GroupKFold on speaker (no actor in both train and test), reported per 0.5 s window and
-per clip (mean of its windows' probabilities). The shipped model is then trained on every speaker.
+per clip (mean of its windows' probabilities). Features are normalised per speaker (ml/speaker.py);
+held-out speakers are scored with the running statistics the add-on uses. With --search the
+parameters are chosen inside each training fold; --augment is kept only if it raises held-out UA.
+The shipped model is then trained on every speaker.
 """
 from __future__ import annotations
 
@@ -11,14 +14,21 @@ import json
 import os
 import sys
 import time
+import zlib
 
 import numpy as np
 
 from . import features
-from .audio import read_pieces
+from .audio import load
 from .datasets import load_corpus
 from .model import EMOTIONS, write_model
+from .speaker import by_speaker, running
 from .timeline import FULL_SPEECH_FRACTION, prediction_times
+
+# Windows of the population's statistics the running normalisation starts from (10 s of speech).
+PRIOR_WINDOWS = 20
+# Searched inside the training folds with --search.
+GRID = [{"max_depth": d, "colsample_bytree": c} for d in (3, 5) for c in (0.3, 0.6)]
 
 DEFAULT_PARAMS = {
     "n_estimators": 400, "max_depth": 4, "learning_rate": 0.05, "subsample": 0.8,
@@ -31,16 +41,33 @@ with open(features.__file__, "rb") as _f:
     FEATURE_CODE = hashlib.sha1(_f.read()).hexdigest()[:12]
 
 
-def clip_windows(path: str, window_s: float, hop_s: float, cache_dir: str | None) -> np.ndarray:
-    """Pooled features of the windows of one clip that hold enough speech (cached as .npy, no pickle)."""
+AUGMENTATIONS = ("noise", "pitch")
+
+
+def clip_windows(path: str, window_s: float, hop_s: float, cache_dir: str | None, augment: str = "") -> np.ndarray:
+    """Pooled features of the windows of one clip that hold enough speech (cached as .npy, no pickle).
+
+    augment: "" for the clip as recorded; "noise" adds white noise at 20 dB SNR; "pitch" shifts the voice
+    up or down a semitone (chosen per clip, seeded by its name, so runs repeat).
+    """
     stat = os.stat(path)
-    key = f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}|{FEATURE_CODE}|{window_s}|{hop_s}"
+    key = f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}|{FEATURE_CODE}|{window_s}|{hop_s}|{augment}"
     cache_file = None
     if cache_dir:
         cache_file = os.path.join(cache_dir, hashlib.sha1(key.encode()).hexdigest() + ".npy")
         if os.path.exists(cache_file):
             return np.load(cache_file, allow_pickle=False)
-    frames = features.frame_features(read_pieces(path, features.SAMPLE_RATE))
+    y = load(path, features.SAMPLE_RATE)
+    if augment:
+        rng = np.random.default_rng(zlib.crc32(os.path.basename(path).encode()))
+        if augment == "noise":
+            power = np.mean(y.astype(np.float64) ** 2)
+            y = y + rng.normal(0.0, np.sqrt(power / 100.0), len(y)).astype(np.float32)
+        elif augment == "pitch":
+            import librosa
+
+            y = librosa.effects.pitch_shift(y, sr=features.SAMPLE_RATE, n_steps=float(rng.choice([-1.0, 1.0])))
+    frames = features.frame_features(y)
     times = prediction_times(frames.n_samples / features.SAMPLE_RATE, hop_s)[1:]
     x = features.pool_windows(frames.feats, frames.speech, times, window_s)
     keep = x[:, -1] >= FULL_SPEECH_FRACTION
@@ -51,10 +78,11 @@ def clip_windows(path: str, window_s: float, hop_s: float, cache_dir: str | None
     return x
 
 
-def build_dataset(clips, window_s, hop_s, cache_dir, n_jobs):
+def build_dataset(clips, window_s, hop_s, cache_dir, n_jobs, augment=""):
     from joblib import Parallel, delayed
 
-    blocks = Parallel(n_jobs=n_jobs)(delayed(clip_windows)(c.path, window_s, hop_s, cache_dir) for c in clips)
+    blocks = Parallel(n_jobs=n_jobs)(delayed(clip_windows)(c.path, window_s, hop_s, cache_dir, augment)
+                                    for c in clips)
     x = np.vstack(blocks)
     clip_index = np.concatenate([np.full(len(b), i) for i, b in enumerate(blocks)])
     return x, clip_index
@@ -65,10 +93,11 @@ def balanced_weights(y: np.ndarray) -> np.ndarray:
     return (len(y) / (len(EMOTIONS) * np.maximum(counts, 1)))[y]
 
 
-def fit(x, y, params, seed=0, n_jobs=2):
+def fit(x, y, params, seed=0):
     import xgboost
 
-    model = xgboost.XGBClassifier(**params, random_state=seed, n_jobs=n_jobs, objective="multi:softprob")
+    # One thread: on a busy machine XGBoost's OpenMP threads wait on each other (20x slower measured here).
+    model = xgboost.XGBClassifier(**params, random_state=seed, n_jobs=1, objective="multi:softprob")
     model.fit(x, y, sample_weight=balanced_weights(y))
     return model
 
@@ -87,25 +116,136 @@ def scores(y_true, y_pred) -> dict:
     }
 
 
-def evaluate(x, clip_index, clip_labels, groups, params, folds, n_jobs):
-    """GroupKFold on speaker: windows and clips of held-out speakers only."""
+class Data:
+    """Windows of the corpus: features, their clip, and each clip's label and speaker."""
+
+    def __init__(self, x, clip_index, clip_labels, clip_speakers):
+        self.x, self.clip_index = x, clip_index
+        self.clip_labels, self.clip_speakers = clip_labels, clip_speakers
+        self.y = clip_labels[clip_index]
+        self.speaker = clip_speakers[clip_index]
+
+
+def training_matrix(data: Data, rows, normalise: bool, extra: list = ()) -> tuple:
+    """(x, y) to fit on: the rows, plus augmented copies of the same clips; each speaker (and each
+    augmented version of them) normalised by their own statistics."""
+    xs, ys = [data.x[rows]], [data.y[rows]]
+    groups = [data.speaker[rows]]
+    clips = set(data.clip_index[rows])
+    for name, aug in extra:
+        keep = np.isin(aug.clip_index, list(clips))
+        xs.append(aug.x[keep])
+        ys.append(aug.y[keep])
+        groups.append(np.char.add(aug.speaker[keep].astype(str), f"+{name}"))
+    x, y, g = np.vstack(xs), np.concatenate(ys), np.concatenate(groups)
+    return (by_speaker(x, g) if normalise else x), y
+
+
+def held_out_matrix(data: Data, rows, normalise: str, prior: tuple, seed: int) -> np.ndarray:
+    """Features of held-out rows as the add-on would see them.
+
+    normalise "running": each held-out speaker's clips in a random order, one long recording, with the
+    add-on's causal running statistics; "speaker": the speaker's statistics over all their clips;
+    "none": raw."""
+    x = data.x[rows]
+    if normalise == "none":
+        return x
+    speakers, clips = data.speaker[rows], data.clip_index[rows]
+    if normalise == "speaker":
+        return by_speaker(x, speakers)
+    out = np.empty_like(x)
+    rng = np.random.default_rng(seed)
+    for who in np.unique(speakers):
+        order = np.concatenate([np.where(clips == c)[0] for c in rng.permutation(np.unique(clips[speakers == who]))])
+        out[order] = running(x[order], x[order, -1] >= FULL_SPEECH_FRACTION, *prior, PRIOR_WINDOWS)
+    return out
+
+
+def population(x: np.ndarray) -> tuple:
+    """Mean and spread of each feature over many voices: where running normalisation starts."""
+    return x[:, :-1].mean(axis=0), np.maximum(x[:, :-1].std(axis=0), 1e-6)
+
+
+def clip_ua(data: Data, rows, win_prob) -> float:
+    from sklearn.metrics import balanced_accuracy_score
+
+    clips = data.clip_index[rows]
+    prob = np.zeros((len(data.clip_labels), len(EMOTIONS)))
+    np.add.at(prob, clips, win_prob)
+    held = np.unique(clips)
+    return float(balanced_accuracy_score(data.clip_labels[held], prob[held].argmax(1)))
+
+
+def _inner_ua(data: Data, rows, params, normalise: bool, extra, folds: int) -> float:
     from sklearn.model_selection import GroupKFold
 
-    y_win = clip_labels[clip_index]
-    g_win = groups[clip_index]
-    win_pred = np.zeros((len(x), len(EMOTIONS)))
-    for k, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(x, y_win, g_win)):
-        model = fit(x[tr], y_win[tr], params, seed=k, n_jobs=n_jobs)
-        win_pred[te] = model.predict_proba(x[te])
-        held = sorted(set(g_win[te]))
-        print(f"fold {k + 1}/{folds}: held out {', '.join(held)}", file=sys.stderr)
-    clip_prob = np.zeros((len(clip_labels), len(EMOTIONS)))
-    np.add.at(clip_prob, clip_index, win_pred)
-    return {
-        "split": f"GroupKFold({folds}) on speaker: no speaker in both train and test",
-        "clip": scores(clip_labels, clip_prob.argmax(1)),
-        "window": scores(y_win, win_pred.argmax(1)),
-    }
+    uas = []
+    for k, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(rows, groups=data.speaker[rows])):
+        x, y = training_matrix(data, rows[tr], normalise, extra)
+        model = fit(x, y, params, seed=k)
+        xt = held_out_matrix(data, rows[te], "speaker" if normalise else "none", None, k)
+        uas.append(clip_ua(data, rows[te], model.predict_proba(xt)))
+    return float(np.mean(uas))
+
+
+def search(data: Data, rows, grid: list, normalise: bool, extra, n_jobs: int = 1, folds: int = 3) -> tuple:
+    """Pick parameters by clip-level UA over GroupKFold on the speakers of `rows` only (nested search)."""
+    from joblib import Parallel, delayed
+
+    rows = np.asarray(rows)
+    folds = min(folds, len(np.unique(data.speaker[rows])))
+    if folds < 2:
+        return grid[0], []
+    scores = Parallel(n_jobs=n_jobs)(delayed(_inner_ua)(data, rows, p, normalise, extra, folds) for p in grid)
+    return grid[int(np.argmax(scores))], scores
+
+
+def _outer_fold(data: Data, k: int, tr, te, params, normalise: bool, grid, extra, ways) -> tuple:
+    chosen = None
+    if grid:
+        params, inner = search(data, tr, grid, normalise, extra)
+        chosen = {"fold": k + 1, "params": params, "inner_clip_ua": [round(v, 4) for v in inner]}
+    x, y = training_matrix(data, tr, normalise, extra)
+    model = fit(x, y, params, seed=k)
+    preds = {way: model.predict_proba(held_out_matrix(data, te, way, population(data.x[tr]), k)) for way in ways}
+    return preds, chosen
+
+
+def evaluate(data: Data, params, folds, n_jobs, normalise: bool, grid=None, extra=()):
+    """GroupKFold on speaker: windows and clips of held-out speakers only; parameters (if searched) chosen
+    inside each training fold. Folds run in parallel, one XGBoost thread each."""
+    from joblib import Parallel, delayed
+    from sklearn.model_selection import GroupKFold
+
+    ways = ["running", "speaker"] if normalise else ["none"]
+    splits = list(GroupKFold(n_splits=folds).split(data.x, data.y, data.speaker))
+    for k, (_tr, te) in enumerate(splits):
+        print(f"fold {k + 1}/{folds}: held out {', '.join(sorted(set(data.speaker[te])))}", file=sys.stderr)
+    done = Parallel(n_jobs=n_jobs)(delayed(_outer_fold)(data, k, tr, te, params, normalise, grid, extra, ways)
+                                   for k, (tr, te) in enumerate(splits))
+    win_pred = {w: np.zeros((len(data.x), len(EMOTIONS))) for w in ways}
+    for (_tr, te), (preds, _chosen) in zip(splits, done):
+        for way in ways:
+            win_pred[way][te] = preds[way]
+    chosen = [c for _p, c in done if c]
+    split = f"GroupKFold({folds}) on speaker: no speaker in both train and test"
+    report = {"split": split}
+    for way in ways:
+        clip_prob = np.zeros((len(data.clip_labels), len(EMOTIONS)))
+        np.add.at(clip_prob, data.clip_index, win_pred[way])
+        report[way] = {"clip": scores(data.clip_labels, clip_prob.argmax(1)),
+                       "window": scores(data.y, win_pred[way].argmax(1))}
+    # The headline is what the add-on does: running statistics over one speaker's speech.
+    report.update(report[ways[0]])
+    report["normalisation"] = {
+        "running": "held-out speaker's clips in a random order as one recording, causal running statistics "
+                   f"from the training population ({PRIOR_WINDOWS} windows of prior): what the add-on does",
+        "speaker": "held-out speaker's statistics over all their clips (no labels used)",
+        "none": "raw features"}
+    if chosen:
+        report["search"] = {"grid": grid, "inner": "GroupKFold(3) on the training fold's speakers, clip UA",
+                            "chosen": chosen}
+    return report
 
 
 def plot_confusion(confusion, title, path):
@@ -144,7 +284,17 @@ def main(argv=None) -> int:
     parser.add_argument("--cache", default=os.path.join(os.path.expanduser("~"), ".cache", "audience_reactions"),
                         help="feature cache folder ('' to disable)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--normalise", default="speaker", choices=["speaker", "none"],
+                        help="speaker: features relative to the speaker's own voice (default); none: raw")
+    parser.add_argument("--search", action="store_true",
+                        help="choose depth and column sampling inside each training fold (nested; slower)")
+    parser.add_argument("--augment", default="", help="comma list of noise,pitch: measured against no "
+                        "augmentation on the same folds, and used for the model only if clip UA rises")
     args = parser.parse_args(argv)
+    augments = [a for a in args.augment.split(",") if a]
+    unknown = sorted(set(augments) - set(AUGMENTATIONS))
+    if unknown:
+        parser.error(f"unknown augmentation {', '.join(unknown)} (choose from {', '.join(AUGMENTATIONS)})")
 
     clips = load_corpus(args.data_dir, args.corpus)
     if args.speakers:
@@ -156,32 +306,70 @@ def main(argv=None) -> int:
     speakers = sorted({c.speaker for c in clips})
     print(f"{len(clips)} clips from {len(speakers)} speakers", file=sys.stderr)
     start = time.time()
-    x, clip_index = build_dataset(clips, args.window, args.hop, args.cache or None, args.jobs)
-    print(f"features: {x.shape[0]} windows x {x.shape[1]} in {time.time() - start:.1f} s", file=sys.stderr)
     clip_labels = np.array([c.label for c in clips])
-    groups = np.array([c.speaker for c in clips])
+    clip_speakers = np.array([c.speaker for c in clips])
+
+    def dataset(augment=""):
+        x, clip_index = build_dataset(clips, args.window, args.hop, args.cache or None, args.jobs, augment)
+        return Data(x, clip_index, clip_labels, clip_speakers)
+
+    data = dataset()
+    extra = [(a, dataset(a)) for a in augments]
+    print(f"features: {data.x.shape[0]} windows x {data.x.shape[1]} (+{len(extra)} augmented copies) in "
+          f"{time.time() - start:.1f} s", file=sys.stderr)
     params = {**DEFAULT_PARAMS, "n_estimators": args.trees}
+    grid = [{**params, **g} for g in GRID] if args.search else None
+    normalise = args.normalise == "speaker"
 
     report = {"corpus": sorted({c.corpus for c in clips}), "clips": len(clips), "speakers": speakers,
-              "windows": int(x.shape[0]), "window_s": args.window, "hop_s": args.hop, "params": params}
+              "windows": int(data.x.shape[0]), "window_s": args.window, "hop_s": args.hop, "params": params,
+              "speaker_normalisation": normalise}
     os.makedirs(args.out, exist_ok=True)
     if args.folds and len(speakers) >= args.folds:
-        report["held_out"] = evaluate(x, clip_index, clip_labels, groups, params, args.folds, args.jobs)
-        clip_ua = report["held_out"]["clip"]["unweighted_average_recall"]
-        plot_confusion(report["held_out"]["clip"]["confusion"],
-                       f"held-out speakers, clip level (UA {clip_ua:.2f})", os.path.join(args.out, "confusion.png"))
+        if extra:  # judged with the default parameters on the same folds, before any search
+            without = evaluate(data, params, args.folds, args.jobs, normalise)
+            augmented = evaluate(data, params, args.folds, args.jobs, normalise, None, extra)
+            ua = [r["clip"]["unweighted_average_recall"] for r in (without, augmented)]
+            report["augmentation"] = {"tried": augments, "params": params, "clip_ua_without": ua[0],
+                                      "clip_ua_with": ua[1], "kept": bool(ua[1] > ua[0])}
+            print(f"augmentation {'+'.join(augments)}: clip UA {ua[0]:.3f} -> {ua[1]:.3f}: "
+                  f"{'kept' if ua[1] > ua[0] else 'not kept'}", file=sys.stderr)
+            if ua[1] <= ua[0]:
+                extra = []
+        held = evaluate(data, params, args.folds, args.jobs, normalise, grid, extra)
+        report["held_out"] = held
+        clip_ua = held["clip"]["unweighted_average_recall"]
+        plot_confusion(held["clip"]["confusion"], f"held-out speakers, clip level (UA {clip_ua:.2f})",
+                       os.path.join(args.out, "confusion.png"))
         for level in ("clip", "window"):
-            s = report["held_out"][level]
+            s = held[level]
             print(f"held-out {level}: accuracy {s['accuracy']:.3f}, UA {s['unweighted_average_recall']:.3f}",
                   file=sys.stderr)
+        if normalise:
+            s = held["speaker"]["clip"]
+            print(f"held-out clip, speaker statistics from all their clips: accuracy {s['accuracy']:.3f}, "
+                  f"UA {s['unweighted_average_recall']:.3f}", file=sys.stderr)
 
-    final = fit(x, clip_labels[clip_index], params, n_jobs=args.jobs)
-    meta_path = write_model(final.get_booster(), args.out, args.window, args.hop, {
-        "trained_on": {"corpus": report["corpus"], "speakers": len(speakers), "clips": len(clips)},
-        "evaluation": {k: {kk: v[kk] for kk in ("accuracy", "unweighted_average_recall")}
-                       for k, v in report.get("held_out", {}).items() if isinstance(v, dict)},
+    if grid:  # the shipped model's parameters: the same search over all speakers
+        params, inner = search(data, np.arange(len(data.x)), grid, normalise, extra, args.jobs)
+        report["params"] = params
+        report["search_all_speakers"] = [round(v, 4) for v in inner]
+    x, y = training_matrix(data, np.arange(len(data.x)), normalise, extra)
+    final = fit(x, y, params)
+    extra_meta = {
+        "trained_on": {"corpus": report["corpus"], "speakers": len(speakers), "clips": len(clips),
+                       "augmented": [name for name, _ in extra]},
+        "evaluation": {level: {k: report["held_out"][level][k] for k in ("accuracy", "unweighted_average_recall")}
+                       for level in ("clip", "window") if "held_out" in report},
         "created": time.strftime("%Y-%m-%d"),
-    })
+        "params": params,
+    }
+    if normalise:
+        mean, std = population(data.x)
+        extra_meta["speaker_normalisation"] = {
+            "prior_windows": PRIOR_WINDOWS, "min_speech_fraction": FULL_SPEECH_FRACTION,
+            "mean": [round(float(v), 6) for v in mean], "std": [round(float(v), 6) for v in std]}
+    meta_path = write_model(final.get_booster(), args.out, args.window, args.hop, extra_meta)
     with open(os.path.join(args.out, "training_report.json"), "w") as f:
         json.dump(report, f, indent=1)
         f.write("\n")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import DATA, ROOT, needs_data, write_wav
-from ml import features
+from ml import features, speaker
 from ml.model import EMOTIONS, EmotionModel, ModelError
 from ml.timeline import predict_timeline
 
@@ -84,6 +84,35 @@ def test_streamed_pieces_give_the_same_frames():
     assert streamed.n_samples == whole.n_samples == len(y)
     np.testing.assert_allclose(streamed.feats, whole.feats, rtol=1e-5, atol=1e-4)
     np.testing.assert_array_equal(streamed.speech, whole.speech)
+
+
+def test_speaker_normalisation_cancels_the_recording_level():
+    """Same voice recorded 6 dB quieter or louder: raw features move a lot, normalised ones hardly at all."""
+    y = speech_sample(10.0)
+    ends = np.arange(2.0, 10.01, 0.5)
+    same = np.zeros(len(ends))
+    pooled = {g: features.pool_windows(*features.frame_features(g * y)[:2], ends, 2.0) for g in (0.5, 1.0, 2.0)}
+    for g in (0.5, 2.0):
+        assert np.abs(pooled[g] - pooled[1.0]).max() > 5  # raw: level (dB) and the first MFCC shift
+        moved = np.abs(speaker.by_speaker(pooled[g], same) - speaker.by_speaker(pooled[1.0], same))
+        # Not exactly 0: the spectra's small floors (1e-10) are not scaled by the gain.
+        assert np.median(moved) < 0.01 and moved.max() < 0.3, g
+
+
+def test_running_normalisation_is_causal_and_becomes_the_speakers():
+    rng = np.random.default_rng(3)
+    n = 2000
+    x = np.hstack([rng.normal(5.0, 2.0, (n, 4)), np.ones((n, 1))])
+    prior = (np.zeros(4), np.ones(4))
+    a = speaker.running(x, np.ones(n, bool), *prior, prior_windows=20)
+    changed = x.copy()
+    changed[200:, :4] += 50.0
+    b = speaker.running(changed, np.ones(n, bool), *prior, prior_windows=20)
+    np.testing.assert_array_equal(a[:200], b[:200])  # the future never moves the past
+    assert np.abs(a[0, :4]).max() > 2       # first window: judged against the population prior
+    late = a[-500:, :4]                     # later: against this speaker, so about zero mean, unit spread
+    assert np.abs(late.mean(axis=0)).max() < 0.15 and np.abs(late.std(axis=0) - 1).max() < 0.2
+    np.testing.assert_array_equal(a[:, -1], x[:, -1])  # speech fraction untouched
 
 
 def test_pooling_matches_direct_statistics():
@@ -192,6 +221,8 @@ def test_truncated_model_is_refused(model_copy):
     ({"feature_version": 0}, "retrain"),
     ({"classes": ["a", "b"]}, "'classes'"),
     ({"model_file": "../../etc/passwd"}, "'model_file'"),
+    ({"speaker_normalisation": {"prior_windows": 20, "min_speech_fraction": 0.3, "mean": [0.0], "std": [1.0]}},
+     "'speaker_normalisation'"),
 ])
 def test_incompatible_metadata_is_refused(model_copy, change, message):
     path = model_copy / "emotion_model.json"
