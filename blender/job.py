@@ -251,7 +251,7 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
     scene = bpy.data.scenes.get(job.scene)
     if scene is not None:
         keys.write_emotion(scene, frames, timeline.probs[index], timeline.classes,
-                           [timeline.labels[i] for i in index])
+                           [timeline.classes[i] for i in np.argmax(timeline.probs[index], axis=1)])
     if nla:
         result.notes.append(f"{len(nla)} faces already had an action: keys went onto the NLA track "
                             f"'{keys.NLA_TRACK}' ({_names(nla)})")

@@ -7,6 +7,8 @@ needs no librosa import nor numba compile; tests/test_ml.py checks them against 
 """
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -36,7 +38,7 @@ FRAME_NAMES = (
 POOLED_NAMES = [f"{n}_mean" for n in FRAME_NAMES] + [f"{n}_std" for n in FRAME_NAMES] + ["speech_fraction"]
 
 
-CHUNK_S = 60.0   # at most this much signal is analysed at once: memory stays flat however long the speech
+CHUNK_S = 30.0   # at most this much signal is analysed at once: memory stays flat however long the speech
 DELTA_WIDTH = 9  # frames in the regression behind each delta (as librosa.feature.delta's default)
 
 
@@ -46,23 +48,29 @@ class Frames(NamedTuple):
     n_samples: int       # samples analysed
 
 
-def frame_features(signal, sr: int = SAMPLE_RATE) -> Frames:
+def frame_features(signal, sr: int = SAMPLE_RATE, threads: int = 2) -> Frames:
     """Frame features of a mono signal: one array, or consecutive pieces of it (a decoder's stream).
 
     Frame i covers samples [i*HOP, i*HOP + N_FFT). The signal is analysed a piece at a time; the
-    frames are the same whatever the pieces, since each frame only needs its own samples.
+    frames are the same whatever the pieces, since each frame only needs its own samples. Pieces are
+    analysed by `threads` worker threads (NumPy releases the GIL) while this thread reads the next
+    piece from the stream, so decoding overlaps the analysis.
     """
     if sr != SAMPLE_RATE:
         raise ValueError(f"expected {SAMPLE_RATE} Hz audio, got {sr} Hz")
-    blocks, n_samples = [], 0
+    blocks, pending, n_samples = [], deque(), 0
     tail = np.zeros(0, dtype=np.float32)
-    for piece in _pieces(signal, int(CHUNK_S * sr)):
-        n_samples += len(piece)
-        buf = np.concatenate([tail, piece])
-        n = 0 if len(buf) < N_FFT else 1 + (len(buf) - N_FFT) // HOP
-        if n:
-            blocks.append(_local_features(buf[:(n - 1) * HOP + N_FFT], sr))
-        tail = buf[n * HOP:]
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        for piece in _pieces(signal, int(CHUNK_S * sr)):
+            n_samples += len(piece)
+            buf = np.concatenate([tail, piece])
+            n = 0 if len(buf) < N_FFT else 1 + (len(buf) - N_FFT) // HOP
+            if n:
+                pending.append(pool.submit(_local_features, buf[:(n - 1) * HOP + N_FFT], sr))
+            tail = buf[n * HOP:]
+            while len(pending) > threads:  # a few pieces in flight: memory stays bounded
+                blocks.append(pending.popleft().result())
+        blocks.extend(f.result() for f in pending)
     if not blocks:  # shorter than one frame: zero-padded to one
         blocks.append(_local_features(np.pad(tail, (0, N_FFT - len(tail))), sr))
     # Columns: mfcc, their deltas, tracks, their deltas; filled in place (an hour is 155,000 frames).
@@ -129,22 +137,24 @@ def _local_features(y: np.ndarray, sr: int) -> np.ndarray:
 
     window, freqs, mel_basis, dct = _constants(sr)
     frames = np.lib.stride_tricks.sliding_window_view(y, N_FFT)[::HOP]
-    spec = np.abs(fft.rfft(frames * window, axis=1, workers=-1))
+    spec = np.abs(fft.rfft(frames * window, axis=1))
     power = spec**2
     mfcc = (10.0 * np.log10(np.maximum(power @ mel_basis, 1e-10))) @ dct
 
-    # Level and zero crossings from running sums over the signal: no copy of the overlapping frames.
+    # Level from the energy of each hop (a frame is two hops) and zero crossings from a running count:
+    # no copy of the overlapping frames.
     starts = np.arange(len(frames)) * HOP
-    energy = np.concatenate([[0.0], np.cumsum(y.astype(np.float64) ** 2)])
-    rms_db = 10 * np.log10((energy[starts + N_FFT] - energy[starts]) / N_FFT + 1e-20)
+    hops = y[:(len(frames) + 1) * HOP].reshape(-1, HOP)
+    energy = np.einsum("ij,ij->i", hops, hops, dtype=np.float64)
+    rms_db = 10 * np.log10((energy[:-1] + energy[1:]) / N_FFT + 1e-20)
     flips = np.concatenate([[0], np.cumsum(np.signbit(y[1:]) != np.signbit(y[:-1]))])
     zcr = (flips[starts + N_FFT - 1] - flips[starts]) / (N_FFT - 1)
 
     total = spec.sum(axis=1) + 1e-10
     centroid = spec @ freqs / total
     bandwidth = np.sqrt(np.einsum("nf,nf->n", (freqs[None, :] - centroid[:, None]) ** 2, spec) / total)
-    cum = np.cumsum(spec, axis=1)
-    rolloff = freqs[np.argmax(cum >= 0.85 * cum[:, -1:], axis=1)]
+    cum = np.cumsum(np.ascontiguousarray(spec.T), axis=0)  # along bins, all frames at once
+    rolloff = freqs[np.argmax(cum >= 0.85 * cum[-1:], axis=0)]
     flatness = np.exp(np.mean(np.log(power + 1e-10), axis=1)) / (np.mean(power, axis=1) + 1e-10)
     tracks = [rms_db, zcr, centroid / 1000.0, bandwidth / 1000.0, rolloff / 1000.0, flatness,
               *_contrast(spec, freqs), _log_pitch(y, sr, len(frames))]
@@ -198,9 +208,10 @@ def _log_pitch(y: np.ndarray, sr: int, n_frames: int, fmin: float = 70.0, fmax: 
     frames = np.lib.stride_tricks.sliding_window_view(half, length)[::HOP // 2][:n_frames]
     lo, hi = int(np.floor(rate / fmax)), min(int(np.ceil(rate / fmin)), length - 1)
     # Difference function from the autocorrelation: d(k) = 2 (r(0) - r(k)) - sum of the first k squares.
-    spectrum = fft.rfft(frames, n=2 * length, axis=1, workers=-1)
-    acf = fft.irfft(spectrum.real**2 + spectrum.imag**2, n=2 * length, axis=1, workers=-1)[:, :hi + 1]
-    energy = np.cumsum(frames[:, :hi].astype(np.float64) ** 2, axis=1)
+    size = fft.next_fast_len(length + hi, real=True)  # long enough that no lag up to hi wraps around
+    spectrum = fft.rfft(frames, n=size, axis=1)
+    acf = fft.irfft(spectrum.real**2 + spectrum.imag**2, n=size, axis=1)[:, :hi + 1]
+    energy = np.cumsum(frames[:, :hi] ** 2, axis=1)
     energy[:, 0] = 0.0  # as librosa, which overwrites this term before using it
     diff = 2 * (acf[:, :1] - acf[:, 1:]) - energy
     # Cumulative mean normalised difference over the periods fmax..fmin.

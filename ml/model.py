@@ -57,7 +57,9 @@ class EmotionModel:
             booster.load_model(bytearray(blob))
         except xgboost.core.XGBoostError as e:
             raise ModelError(f"XGBoost cannot read {os.path.basename(model_path)}: {str(e).splitlines()[0]}") from None
-        booster.set_param({"nthread": os.cpu_count() or 1})
+        # One thread: a few hundred rows take ~20 ms, and OpenMP threads that wait on each other next to
+        # Blender's own threads can take many times that.
+        booster.set_param({"nthread": 1})
         return cls(booster, tuple(meta["classes"]), int(meta["sample_rate"]), float(meta["window_s"]),
                    float(meta["hop_s"]), list(meta["features"]), meta)
 

@@ -67,7 +67,7 @@ def clip_windows(path: str, window_s: float, hop_s: float, cache_dir: str | None
             import librosa
 
             y = librosa.effects.pitch_shift(y, sr=features.SAMPLE_RATE, n_steps=float(rng.choice([-1.0, 1.0])))
-    frames = features.frame_features(y)
+    frames = features.frame_features(y, threads=1)  # the clips themselves run in parallel processes
     times = prediction_times(frames.n_samples / features.SAMPLE_RATE, hop_s)[1:]
     x = features.pool_windows(frames.feats, frames.speech, times, window_s)
     keep = x[:, -1] >= FULL_SPEECH_FRACTION
