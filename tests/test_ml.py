@@ -255,3 +255,31 @@ def test_train_cli_on_two_actors(tmp_path):
     model = EmotionModel.load(str(out))
     assert model.window_s == 2.0 and model.hop_s == 0.5
     assert predict_timeline(tone(2.0), model).probs.shape == (5, 8)
+
+
+@needs_data
+def test_train_cli_searches_inside_folds_and_judges_augmentation(tmp_path):
+    out = tmp_path / "model"
+    res = subprocess.run([sys.executable, "-m", "ml.train", DATA, "--out", str(out), "--speakers", "3",
+                          "--folds", "3", "--trees", "10", "--search", "--augment", "noise",
+                          "--cache", str(tmp_path / "cache")], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    report = json.loads((out / "training_report.json").read_text())
+    aug = report["augmentation"]
+    assert aug["tried"] == ["noise"] and aug["kept"] == (aug["clip_ua_with"] > aug["clip_ua_without"])
+    chosen = report["held_out"]["search"]["chosen"]
+    grid = report["held_out"]["search"]["grid"]
+    assert len(chosen) == 3 and all(c["params"] in grid and len(c["inner_clip_ua"]) == len(grid) for c in chosen)
+    meta = json.loads((out / "emotion_model.json").read_text())
+    assert meta["params"] == report["params"] and meta["params"] in grid
+    assert meta["trained_on"]["augmented"] == (["noise"] if aug["kept"] else [])
+    assert len(meta["speaker_normalisation"]["mean"]) == len(features.POOLED_NAMES) - 1
+    # The running and whole-speaker scores are both reported; the headline is the running one.
+    held = report["held_out"]
+    assert held["clip"] == held["running"]["clip"] and "speaker" in held
+
+
+def test_unknown_augmentation_is_refused(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "ml.train", str(tmp_path), "--augment", "reverb"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert res.returncode == 2 and "unknown augmentation reverb" in res.stderr
