@@ -60,14 +60,18 @@ def _channelbag(action, datablock):
     return strip.channelbag(_slot_for(action, datablock), ensure=True)
 
 
-def new_fcurve(action, datablock, data_path: str, group: str):
-    """A new F-curve in `action` for `datablock`, in channel group `group`."""
+def new_fcurves(action, datablock, data_paths: list, group: str) -> list:
+    """New F-curves in `action` for `datablock`, in channel group `group` (the slot looked up once)."""
     if not has_slots(action):
-        return action.fcurves.new(data_path, index=0, action_group=group)
+        return [action.fcurves.new(path, index=0, action_group=group) for path in data_paths]
     bag = _channelbag(action, datablock)
-    fcurve = bag.fcurves.new(data_path, index=0)  # 4.5 takes no group here, 5.0 does: set it after
-    fcurve.group = bag.groups.get(group) or bag.groups.new(group)
-    return fcurve
+    channel_group = bag.groups.get(group) or bag.groups.new(group)
+    fcurves = []
+    for path in data_paths:
+        fcurve = bag.fcurves.new(path, index=0)  # 4.5 takes no group here, 5.0 does: set it after
+        fcurve.group = channel_group
+        fcurves.append(fcurve)
+    return fcurves
 
 
 def existing_fcurves(action):

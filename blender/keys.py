@@ -75,8 +75,7 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> None:
     auto-clamped handles; the action remembers the paths so the next run or Remove finds them.
     """
     remove_written(action)
-    for path, (frames, values) in curves.items():
-        fc = compat.new_fcurve(action, datablock, path, group)
+    for fc, (frames, values) in zip(compat.new_fcurves(action, datablock, list(curves), group), curves.values()):
         fc.keyframe_points.add(len(frames))
         co = np.empty(2 * len(frames), dtype=np.float32)
         co[0::2], co[1::2] = frames, values
