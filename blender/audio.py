@@ -80,6 +80,7 @@ def pieces(source: SoundSource, rate: int) -> Iterator[np.ndarray]:
     libsndfile reads wav/flac/ogg/mp3 and more as a stream; anything else (AAC, video files) goes
     through Blender's own decoder (aud) in one piece.
     """
+    stream = iter(())
     try:
         if source.start_s < 0:  # the strip starts before the sound: silence first
             yield np.zeros(int(round(-source.start_s * rate)), dtype=np.float32)
@@ -97,8 +98,18 @@ def pieces(source: SoundSource, rate: int) -> Iterator[np.ndarray]:
         except AudioError as e:
             raise AudienceError(f"cannot decode '{source.label}' as audio ({e})") from None
     finally:
-        if source.temporary and os.path.exists(source.path):
+        if hasattr(stream, "close"):
+            stream.close()  # the file is closed before a temporary copy of it is removed
+        discard(source)
+
+
+def discard(source: SoundSource) -> None:
+    """Remove a packed sound's temporary copy (after decoding, or when it will not be decoded)."""
+    if source.temporary:
+        try:
             os.unlink(source.path)
+        except OSError:
+            pass
 
 
 def _decode_with_aud(source: SoundSource, rate: int) -> np.ndarray:

@@ -175,6 +175,7 @@ def prepare(scene, settings: Settings) -> Job:
     source = audio.sound_source(scene, strip)
     played = source.end_s - source.start_s
     if played < model.hop_s:
+        audio.discard(source)
         raise AudienceError(f"strip '{strip.name}' plays only {played:.2f} s of sound; Animate Audience needs at "
                             f"least {model.hop_s:g} s (one prediction step)")
     if strip.mute:

@@ -40,7 +40,10 @@ def read_pieces(source, rate: int, start_s: float = 0.0, end_s: float | None = N
         block = max(int(piece_s * f.samplerate), 1)
         given = 0
         while wanted is None or given < wanted:
-            data = f.read(block, dtype="float32", always_2d=True)
+            try:
+                data = f.read(block, dtype="float32", always_2d=True)
+            except (soundfile.LibsndfileError, RuntimeError) as e:  # a damaged file past its header
+                raise AudioError(str(e).splitlines()[0]) from None
             last = len(data) < block
             mono = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
             if resampler is not None:

@@ -64,14 +64,14 @@ class EmotionModel:
                    float(meta["hop_s"]), list(meta["features"]), meta)
 
     def normalise(self, x: np.ndarray) -> np.ndarray:
-        """Pooled windows of one speaker, in time order, as the model was trained to see them."""
+        """Pooled windows of one recording (one speaker), as the model was trained to see them."""
         norm = self.metadata.get("speaker_normalisation")
         if not norm or len(x) == 0:
             return x
-        from .speaker import running
+        from .speaker import recording
 
         counted = x[:, -1] >= norm["min_speech_fraction"]
-        return running(x, counted, np.asarray(norm["mean"]), np.asarray(norm["std"]), norm["prior_windows"])
+        return recording(x, counted, np.asarray(norm["mean"]), np.asarray(norm["std"]), norm["prior_windows"])
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities, shape (n, n_classes)."""
@@ -130,7 +130,7 @@ def _usable_normalisation(norm) -> bool:
     try:
         mean, std = np.asarray(norm["mean"], dtype=float), np.asarray(norm["std"], dtype=float)
         return (mean.shape == std.shape == (n,) and np.all(np.isfinite(mean)) and np.all(np.isfinite(std))
-                and np.all(std > 0) and 0 <= float(norm["prior_windows"]) <= 1e6
+                and np.all(std > 0) and 0 < float(norm["prior_windows"]) <= 1e6
                 and 0 <= float(norm["min_speech_fraction"]) <= 1)
     except (KeyError, TypeError, ValueError):
         return False
