@@ -1,4 +1,4 @@
-"""Corpus loaders: each turns a folder into labelled clips on the 8 RAVDESS classes."""
+"""Corpus loaders: each turns a folder into labelled clips on the 8 RAVDESS classes, by file name."""
 from __future__ import annotations
 
 import os
@@ -23,10 +23,10 @@ _RAVDESS = re.compile(r"^(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)\.(wav|
 def ravdess(data_dir: str) -> list:
     """Speech clips (modality 03 audio-only or 01 full AV audio track, channel 01 speech) of a RAVDESS folder."""
     clips = []
-    for root, _dirs, files in os.walk(data_dir):
+    for root, _dirs, files in os.walk(data_dir, followlinks=True):  # actor folders may be links
         for name in sorted(files):
             m = _RAVDESS.match(name)
-            if not m or m.group(2) != "01":
+            if not m or m.group(1) == "02" or m.group(2) != "01":  # 02: video only, no sound
                 continue
             emotion = int(m.group(3))
             if 1 <= emotion <= len(EMOTIONS):
@@ -34,14 +34,42 @@ def ravdess(data_dir: str) -> list:
     return sorted(clips, key=lambda c: c.path)
 
 
-LOADERS = {"ravdess": ravdess}
+def _by_name(data_dir: str, corpus: str, pattern: re.Pattern, labels: dict) -> list:
+    """Clips whose file name matches `pattern` (groups: speaker, emotion code); codes not in `labels` are skipped."""
+    clips = []
+    for root, _dirs, files in os.walk(data_dir, followlinks=True):
+        for name in sorted(files):
+            m = pattern.match(name)
+            if m and m.group(2).lower() in labels:
+                label = EMOTIONS.index(labels[m.group(2).lower()])
+                clips.append(Clip(os.path.join(root, name), label, f"{corpus}-{m.group(1).upper()}", corpus))
+    return sorted(clips, key=lambda c: c.path)
+
+
+# CREMA-D: ActorID_Sentence_Emotion_Level, e.g. 1001_DFA_ANG_XX.wav (91 actors; no calm, no surprise; one
+# file in older copies has the level as "X").
+_CREMA_D = re.compile(r"^(\d{4})_[A-Z]{3}_([A-Z]{3})_[A-Z]+\.(wav|flac|ogg|mp3)$", re.IGNORECASE)
+_CREMA_D_LABELS = {"neu": "neutral", "hap": "happy", "sad": "sad", "ang": "angry", "fea": "fearful", "dis": "disgust"}
+# TESS: Speaker_word_emotion, e.g. OAF_back_angry.wav (2 actresses; "ps" is pleasant surprise).
+_TESS = re.compile(r"^([OY]AF)_[^_]+_([a-z]+)\.(wav|flac|ogg|mp3)$", re.IGNORECASE)
+_TESS_LABELS = {"neutral": "neutral", "happy": "happy", "sad": "sad", "angry": "angry", "fear": "fearful",
+                "disgust": "disgust", "ps": "surprised"}
+
+
+def crema_d(data_dir: str) -> list:
+    return _by_name(data_dir, "crema-d", _CREMA_D, _CREMA_D_LABELS)
+
+
+def tess(data_dir: str) -> list:
+    return _by_name(data_dir, "tess", _TESS, _TESS_LABELS)
+
+
+LOADERS = {"ravdess": ravdess, "crema-d": crema_d, "tess": tess}
 
 
 def load_corpus(data_dir: str, corpus: str = "auto") -> list:
+    """Labelled clips of one corpus, or with "auto" of every corpus whose files are found (speakers stay apart:
+    each is named with its corpus)."""
     if corpus != "auto":
         return LOADERS[corpus](data_dir)
-    for loader in LOADERS.values():
-        clips = loader(data_dir)
-        if clips:
-            return clips
-    return []
+    return [clip for loader in LOADERS.values() for clip in loader(data_dir)]

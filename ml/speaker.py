@@ -2,42 +2,31 @@
 
 A voice's level, pitch and timbre say more about who is speaking than about how they feel, and a
 speaker the model never heard is exactly the case that matters. So every pooled feature (all but
-the speech fraction) is z-scored with the same speaker's statistics:
-
-- in training, over all of that speaker's windows (`by_speaker`);
-- in the add-on, over the windows heard so far (`running`): causal, starting from the training
-  population's statistics and moving to the speaker's own as the speech goes on. One sound strip
-  is one speaker.
+the speech fraction) is z-scored with the statistics of the whole recording it comes from: one
+sound strip is one speaker, and the add-on has the whole strip before it writes a key. The
+training population's statistics count as a few windows of prior, so a short recording leans on
+voices in general and a long one is judged against itself. Training sees the same thing: each
+training voice as one long recording, in parts, and clip by clip.
 """
 from __future__ import annotations
 
 import numpy as np
 
 
-def by_speaker(x: np.ndarray, speakers: np.ndarray) -> np.ndarray:
-    """z-score the feature columns of each speaker's rows with that speaker's mean and spread."""
-    out = np.array(x, dtype=np.float32)
-    for who in np.unique(speakers):
-        rows = speakers == who
-        part = x[rows, :-1].astype(np.float64)
-        out[rows, :-1] = (part - part.mean(axis=0)) / _spread(part.var(axis=0))
-    return out
+def recording(x: np.ndarray, counted: np.ndarray, prior_mean: np.ndarray, prior_std: np.ndarray,
+              prior_windows: float) -> np.ndarray:
+    """z-score the feature columns of one recording's windows with the statistics of its `counted` rows.
 
-
-def running(x: np.ndarray, counted: np.ndarray, prior_mean: np.ndarray, prior_std: np.ndarray,
-            prior_windows: float) -> np.ndarray:
-    """z-score row i with the statistics of the `counted` rows up to and including i (causal).
-
-    The training population's mean and standard deviation count as `prior_windows` rows, so the
-    first seconds are judged against voices in general and later ones against this voice.
+    The population's mean and standard deviation count as `prior_windows` rows. The last column
+    (speech fraction) is left as it is.
     """
     x = np.asarray(x)
     values = x[:, :-1].astype(np.float64)
-    w = np.asarray(counted, dtype=np.float64)[:, None]
+    w = np.asarray(counted, dtype=np.float64)
     mean0, var0 = np.asarray(prior_mean, np.float64), np.asarray(prior_std, np.float64) ** 2
-    n = prior_windows + np.cumsum(w, axis=0)
-    mean = (prior_windows * mean0 + np.cumsum(values * w, axis=0)) / n
-    second = (prior_windows * (var0 + mean0**2) + np.cumsum(values**2 * w, axis=0)) / n
+    n = prior_windows + w.sum()
+    mean = (prior_windows * mean0 + w @ values) / n
+    second = (prior_windows * (var0 + mean0**2) + w @ values**2) / n
     out = np.array(x, dtype=np.float32)
     out[:, :-1] = (values - mean) / _spread(second - mean**2)
     return out

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import DATA, ROOT, needs_data, write_wav
 from ml import features, speaker
+from ml.datasets import load_corpus
 from ml.model import EMOTIONS, EmotionModel, ModelError
 from ml.timeline import predict_timeline
 
@@ -90,29 +91,35 @@ def test_speaker_normalisation_cancels_the_recording_level():
     """Same voice recorded 6 dB quieter or louder: raw features move a lot, normalised ones hardly at all."""
     y = speech_sample(10.0)
     ends = np.arange(2.0, 10.01, 0.5)
-    same = np.zeros(len(ends))
+    every = np.ones(len(ends), bool)
+    plain = (np.zeros(len(features.POOLED_NAMES) - 1), np.ones(len(features.POOLED_NAMES) - 1))
     pooled = {g: features.pool_windows(*features.frame_features(g * y)[:2], ends, 2.0) for g in (0.5, 1.0, 2.0)}
     for g in (0.5, 2.0):
         assert np.abs(pooled[g] - pooled[1.0]).max() > 5  # raw: level (dB) and the first MFCC shift
-        moved = np.abs(speaker.by_speaker(pooled[g], same) - speaker.by_speaker(pooled[1.0], same))
+        moved = np.abs(speaker.recording(pooled[g], every, *plain, 0)
+                       - speaker.recording(pooled[1.0], every, *plain, 0))
         # Not exactly 0: the spectra's small floors (1e-10) are not scaled by the gain.
         assert np.median(moved) < 0.01 and moved.max() < 0.3, g
 
 
-def test_running_normalisation_is_causal_and_becomes_the_speakers():
+def test_recording_normalisation_leans_on_the_prior_until_the_voice_is_heard():
     rng = np.random.default_rng(3)
-    n = 2000
-    x = np.hstack([rng.normal(5.0, 2.0, (n, 4)), np.ones((n, 1))])
+    x = np.hstack([rng.normal(5.0, 2.0, (2000, 4)), np.ones((2000, 1))])
     prior = (np.zeros(4), np.ones(4))
-    a = speaker.running(x, np.ones(n, bool), *prior, prior_windows=20)
-    changed = x.copy()
-    changed[200:, :4] += 50.0
-    b = speaker.running(changed, np.ones(n, bool), *prior, prior_windows=20)
-    np.testing.assert_array_equal(a[:200], b[:200])  # the future never moves the past
-    assert np.abs(a[0, :4]).max() > 2       # first window: judged against the population prior
-    late = a[-500:, :4]                     # later: against this speaker, so about zero mean, unit spread
-    assert np.abs(late.mean(axis=0)).max() < 0.15 and np.abs(late.std(axis=0) - 1).max() < 0.2
-    np.testing.assert_array_equal(a[:, -1], x[:, -1])  # speech fraction untouched
+    counted = np.ones(2000, bool)
+    long = speaker.recording(x, counted, *prior, prior_windows=20)
+    # A long recording is judged against itself: about zero mean and unit spread.
+    assert np.abs(long[:, :4].mean(axis=0)).max() < 0.05 and np.abs(long[:, :4].std(axis=0) - 1).max() < 0.05
+    # A short one (4 windows against 20 of prior) mostly against the population: its offset of 5 stays.
+    short = speaker.recording(x[:4], counted[:4], *prior, prior_windows=20)
+    assert short[:, :4].mean() > 1.0
+    # Order does not matter, and windows that are not counted (pauses) do not move the statistics.
+    order = rng.permutation(2000)
+    np.testing.assert_allclose(speaker.recording(x[order], counted, *prior, 20), long[order], rtol=1e-6)
+    pauses = np.vstack([x, np.hstack([np.full((500, 4), -90.0), np.zeros((500, 1))])])
+    with_pauses = speaker.recording(pauses, np.r_[counted, np.zeros(500, bool)], *prior, 20)
+    np.testing.assert_allclose(with_pauses[:2000], long, rtol=1e-6)
+    np.testing.assert_array_equal(long[:, -1], x[:, -1])  # speech fraction untouched
 
 
 def test_pooling_matches_direct_statistics():
@@ -188,6 +195,20 @@ def test_predict_cli_says_what_is_wrong(tmp_path):
     assert out.returncode == 2 and "cannot decode" in out.stderr and "notes.wav" in out.stderr
 
 
+def test_damaged_audio_past_its_header_says_so(tmp_path):
+    """A file that opens but breaks while decoding: the same clear error, not a library traceback."""
+    good = tmp_path / "speech.flac"
+    import soundfile
+
+    soundfile.write(good, speech_sample(4.0), 22050)
+    data = good.read_bytes()
+    bad = tmp_path / "damaged.flac"
+    bad.write_bytes(data[:len(data) // 2])
+    out = subprocess.run([sys.executable, "-m", "ml.predict", str(bad)], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 2 and "cannot decode" in out.stderr and "damaged.flac" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
+
+
 def test_ml_never_imports_bpy():
     code = "import sys, ml.predict, ml.train, ml.timeline, crowd.members, crowd.presets; " \
            "sys.exit('bpy' in sys.modules)"
@@ -256,6 +277,24 @@ def test_train_cli_on_two_actors(tmp_path):
     assert model.window_s == 2.0 and model.hop_s == 0.5
     assert predict_timeline(tone(2.0), model).probs.shape == (5, 8)
 
+    # Judged on a voice it never heard (actor 03), then on one it was trained on (a warning says so).
+    def judge(actor):
+        unseen = tmp_path / f"judge{actor}"
+        unseen.mkdir()
+        (unseen / f"Actor_{actor}").symlink_to(os.path.join(DATA, f"Actor_{actor}"))
+        return subprocess.run([sys.executable, "-m", "ml.evaluate", str(unseen), "--model", str(out), "--out",
+                               str(unseen / "report.json"), "--cache", str(tmp_path / "cache")],
+                              cwd=ROOT, capture_output=True, text=True)
+
+    res = judge("03")
+    assert res.returncode == 0, res.stderr
+    judged = json.loads((tmp_path / "judge03" / "report.json").read_text())
+    assert judged["speakers"] == ["ravdess-03"] and not judged["trained_on_these"] and "warning" not in res.stderr
+    for way in ("recording", "clip_alone"):
+        assert judged[way]["n"] == 60 and 0.2 < judged[way]["unweighted_average_recall"] <= 1.0, judged[way]
+    res = judge("01")
+    assert res.returncode == 0 and "trained on ravdess-01" in res.stderr
+
 
 @needs_data
 def test_train_cli_searches_inside_folds_and_judges_augmentation(tmp_path):
@@ -274,9 +313,62 @@ def test_train_cli_searches_inside_folds_and_judges_augmentation(tmp_path):
     assert meta["params"] == report["params"] and meta["params"] in grid
     assert meta["trained_on"]["augmented"] == (["noise"] if aug["kept"] else [])
     assert len(meta["speaker_normalisation"]["mean"]) == len(features.POOLED_NAMES) - 1
-    # The running and whole-speaker scores are both reported; the headline is the running one.
+    # Each held-out actor as one recording (the headline: what the add-on does) and each clip alone.
     held = report["held_out"]
-    assert held["clip"] == held["running"]["clip"] and "speaker" in held
+    assert held["clip"] == held["recording"]["clip"] and held["clip_alone"]["clip"]["n"] == 180
+    assert set(meta["evaluation"]) == {"clip", "window", "clip_alone"}
+
+
+def test_corpora_are_read_by_file_name(tmp_path):
+    """RAVDESS, CREMA-D and TESS names map onto the 8 classes; speakers keep their corpus; other files are skipped."""
+    names = {"Actor_07/03-01-05-02-01-01-07.wav": ("angry", "ravdess-07"),
+             "Actor_07/01-01-03-01-02-01-07.wav": ("happy", "ravdess-07"),   # full AV: its sound track
+             "Actor_07/02-01-05-02-01-01-07.wav": None,                      # video only
+             "Actor_07/03-02-05-02-01-01-07.wav": None,                      # song, not speech
+             "crema/1001_DFA_ANG_XX.wav": ("angry", "crema-d-1001"),
+             "crema/1091_TIE_NEU_XX.wav": ("neutral", "crema-d-1091"),
+             "crema/1002_IEO_FEA_HI.wav": ("fearful", "crema-d-1002"),
+             "crema/1040_ITH_SAD_X.wav": ("sad", "crema-d-1040"),   # so named in older copies
+             "tess/OAF_back_ps.wav": ("surprised", "tess-OAF"),
+             "tess/YAF_dog_fear.wav": ("fearful", "tess-YAF"),
+             "notes/readme_about_this.wav": None}
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    found = {os.path.relpath(c.path, tmp_path): (EMOTIONS[c.label], c.speaker) for c in load_corpus(str(tmp_path))}
+    assert found == {n: v for n, v in names.items() if v}
+    assert {c.corpus for c in load_corpus(str(tmp_path), "tess")} == {"tess"}
+
+
+@needs_data
+def test_broken_clips_are_left_out_and_a_six_class_corpus_is_judged_not_trained(tmp_path):
+    """CREMA-D-like folder: real speech under CREMA-D names, one empty file, one clip shorter than a hop."""
+    import soundfile
+
+    folder = tmp_path / "crema"
+    folder.mkdir()
+    codes = ["NEU", "HAP", "SAD", "ANG", "FEA", "DIS"]
+    emotions = ["01", "03", "04", "05", "06", "07"]
+    for speaker, actor in (("1001", "03"), ("1002", "04")):
+        for code, number in zip(codes, emotions):
+            for rep in ("01", "02"):
+                src = os.path.join(DATA, f"Actor_{actor}", f"03-01-{number}-01-01-{rep}-{actor}.flac")
+                shutil.copy(src, folder / f"{speaker}_IEO_{code}_{'LO' if rep == '01' else 'HI'}.flac")
+    (folder / "1001_DFA_ANG_XX.wav").write_bytes(b"")
+    soundfile.write(folder / "1002_DFA_SAD_XX.wav", speech_sample(0.3), 22050)
+    cache = str(tmp_path / "cache")
+    res = subprocess.run([sys.executable, "-m", "ml.train", str(tmp_path), "--out", str(tmp_path / "m"),
+                          "--folds", "0", "--trees", "5", "--cache", cache], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 2 and "needs clips of all 8 emotions" in res.stderr and "calm, surprised" in res.stderr
+    assert "Traceback" not in res.stderr and not (tmp_path / "m" / "emotion_model.json").exists()
+    res = subprocess.run([sys.executable, "-m", "ml.evaluate", str(tmp_path), "--out", str(tmp_path / "r.json"),
+                          "--cache", cache], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "left out" in res.stderr and "1001_DFA_ANG_XX.wav: cannot decode" in res.stderr
+    assert "1002_DFA_SAD_XX.wav: shorter than one prediction step" in res.stderr
+    judged = json.loads((tmp_path / "r.json").read_text())
+    assert judged["clips"] == 24 and judged["speakers"] == ["crema-d-1001", "crema-d-1002"]
+    assert set(judged["recording"]["f1"]) == {"neutral", "happy", "sad", "angry", "fearful", "disgust"}
 
 
 def test_unknown_augmentation_is_refused(tmp_path):
