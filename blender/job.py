@@ -251,8 +251,8 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
         progress(0.8 + 0.2 * (n + 1) / len(job.faces), f"keyed {name}")
     scene = bpy.data.scenes.get(job.scene)
     if scene is not None:
-        keys.write_emotion(scene, frames, timeline.probs[index], timeline.classes,
-                           [timeline.classes[i] for i in np.argmax(timeline.probs[index], axis=1)])
+        labels = timeline.labels  # a property that argmaxes every row: read once, not once per key
+        keys.write_emotion(scene, frames, timeline.probs[index], timeline.classes, [labels[i] for i in index])
     if nla:
         result.notes.append(f"{len(nla)} faces already had an action: keys went onto the NLA track "
                             f"'{keys.NLA_TRACK}' ({_names(nla)})")

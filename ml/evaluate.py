@@ -16,7 +16,7 @@ import numpy as np
 
 from .datasets import LOADERS, load_corpus
 from .model import DEFAULT_MODEL_DIR, EMOTIONS, EmotionModel, ModelError
-from .train import Data, build_dataset, recordings, scores
+from .train import Data, build_dataset, clip_probabilities, recordings, scores
 
 WAYS = {"recording": 0, "clip_alone": 1}  # clips per recording
 
@@ -29,8 +29,7 @@ def evaluate(model: EmotionModel, data: Data) -> dict:
         probs = np.zeros((len(data.x), len(EMOTIONS)))
         for r in recordings(data, rows, clips_per_recording, np.random.default_rng(0)):
             probs[r] = model.predict_proba(model.normalise(data.x[r]))
-        clip_prob = np.zeros((len(data.clip_labels), len(EMOTIONS)))
-        np.add.at(clip_prob, data.clip_index, probs)
+        clip_prob = clip_probabilities(data, rows, probs)
         report[way] = scores(data.clip_labels, clip_prob.argmax(1))
     return report
 
@@ -55,16 +54,15 @@ def main(argv=None) -> int:
     if not clips:
         print(f"error: no labelled clips found in {args.data_dir}", file=sys.stderr)
         return 2
-    speakers = sorted({c.speaker for c in clips})
-    known = sorted(set(speakers) & set(model.metadata.get("trained_on", {}).get("speaker_ids", [])))
-    if known:
-        print(f"warning: the model was trained on {', '.join(known)}: their scores are not unseen voices",
-              file=sys.stderr)
     x, clip_index, clips = build_dataset(clips, model.window_s, model.hop_s, args.cache or None, args.jobs)
     if not clips:
         print(f"error: none of the clips in {args.data_dir} could be read", file=sys.stderr)
         return 2
     speakers = sorted({c.speaker for c in clips})
+    known = sorted(set(speakers) & set(model.metadata.get("trained_on", {}).get("speaker_ids", [])))
+    if known:
+        print(f"warning: the model was trained on {', '.join(known)}: their scores are not unseen voices",
+              file=sys.stderr)
     data = Data(x, clip_index, np.array([c.label for c in clips]), np.array([c.speaker for c in clips]))
     report = {"data_dir": os.path.abspath(args.data_dir), "model": os.path.abspath(args.model),
               "clips": len(clips), "speakers": speakers, "trained_on_these": known, **evaluate(model, data)}

@@ -217,13 +217,18 @@ def population(x: np.ndarray) -> tuple:
     return x[:, :-1].mean(axis=0), np.maximum(x[:, :-1].std(axis=0), 1e-6)
 
 
+def clip_probabilities(data: Data, rows, win_prob) -> np.ndarray:
+    """Per clip, the summed probabilities of its windows among `rows` (the argmax of the mean)."""
+    prob = np.zeros((len(data.clip_labels), len(EMOTIONS)))
+    np.add.at(prob, data.clip_index[rows], win_prob)
+    return prob
+
+
 def clip_ua(data: Data, rows, win_prob) -> float:
     from sklearn.metrics import balanced_accuracy_score
 
-    clips = data.clip_index[rows]
-    prob = np.zeros((len(data.clip_labels), len(EMOTIONS)))
-    np.add.at(prob, clips, win_prob)
-    held = np.unique(clips)
+    prob = clip_probabilities(data, rows, win_prob)
+    held = np.unique(data.clip_index[rows])
     return float(balanced_accuracy_score(data.clip_labels[held], prob[held].argmax(1)))
 
 
@@ -284,8 +289,7 @@ def evaluate(data: Data, params, folds, n_jobs, normalise: bool, grid=None, extr
     split = f"GroupKFold({folds}) on speaker: no speaker in both train and test"
     report = {"split": split}
     for way in ways:
-        clip_prob = np.zeros((len(data.clip_labels), len(EMOTIONS)))
-        np.add.at(clip_prob, data.clip_index, win_pred[way])
+        clip_prob = clip_probabilities(data, slice(None), win_pred[way])
         report[way] = {"clip": scores(data.clip_labels, clip_prob.argmax(1)),
                        "window": scores(data.y, win_pred[way].argmax(1))}
     # The headline is what the add-on does with a strip: one speaker's speech as one recording.
@@ -382,12 +386,12 @@ def main(argv=None) -> int:
     clip_speakers = np.array([c.speaker for c in clips])
     data = Data(x, clip_index, clip_labels, clip_speakers)
 
-    def augmented(name):
+    def augmented_data(name):
         xa, index, same = build_dataset(clips, args.window, args.hop, args.cache or None, args.jobs, name)
         position = {c.path: i for i, c in enumerate(clips)}
         return Data(xa, np.array([position[same[i].path] for i in index], dtype=int), clip_labels, clip_speakers)
 
-    extra = [(a, augmented(a)) for a in augments]
+    extra = [(a, augmented_data(a)) for a in augments]
     print(f"features: {data.x.shape[0]} windows x {data.x.shape[1]} (+{len(extra)} augmented copies) in "
           f"{time.time() - start:.1f} s", file=sys.stderr)
     params = {**DEFAULT_PARAMS, "n_estimators": args.trees}
@@ -427,7 +431,8 @@ def main(argv=None) -> int:
         params, inner = search(data, np.arange(len(data.x)), grid, normalise, extra, args.jobs)
         report["params"] = params
         report["search_all_speakers"] = [round(v, 4) for v in inner]
-    x, y = training_matrix(data, np.arange(len(data.x)), normalise, extra, population(data.x))
+    prior = population(data.x)
+    x, y = training_matrix(data, np.arange(len(data.x)), normalise, extra, prior)
     final = fit(x, y, params)
     extra_meta = {
         "trained_on": {"corpus": report["corpus"], "speakers": len(speakers), "speaker_ids": speakers,
@@ -438,7 +443,7 @@ def main(argv=None) -> int:
         "params": params,
     }
     if normalise:
-        mean, std = population(data.x)
+        mean, std = prior
         extra_meta["speaker_normalisation"] = {
             "prior_windows": PRIOR_WINDOWS, "min_speech_fraction": FULL_SPEECH_FRACTION,
             "mean": [round(float(v), 6) for v in mean], "std": [round(float(v), 6) for v in std]}
