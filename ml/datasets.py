@@ -56,6 +56,12 @@ _TESS_LABELS = {"neutral": "neutral", "happy": "happy", "sad": "sad", "angry": "
                 "disgust": "disgust", "ps": "surprised"}
 
 
+# EmoDB (Berlin): SpeakerTextEmotionVersion, e.g. 03a01Wa.wav (10 German actors). Boredom (L) has no class
+# among the 8 and is left out.
+_EMODB = re.compile(r"^(\d\d)[ab]\d\d([WLEAFTN])[a-z]\.(wav|flac|ogg|mp3)$")
+_EMODB_LABELS = {"w": "angry", "f": "happy", "t": "sad", "a": "fearful", "e": "disgust", "n": "neutral"}
+
+
 def crema_d(data_dir: str) -> list:
     return _by_name(data_dir, "crema-d", _CREMA_D, _CREMA_D_LABELS)
 
@@ -64,7 +70,11 @@ def tess(data_dir: str) -> list:
     return _by_name(data_dir, "tess", _TESS, _TESS_LABELS)
 
 
-LOADERS = {"ravdess": ravdess, "crema-d": crema_d, "tess": tess}
+def emodb(data_dir: str) -> list:
+    return _by_name(data_dir, "emodb", _EMODB, _EMODB_LABELS)
+
+
+LOADERS = {"ravdess": ravdess, "emodb": emodb, "crema-d": crema_d, "tess": tess}
 
 
 def load_corpus(data_dir: str, corpus: str = "auto") -> list:
