@@ -1,4 +1,5 @@
-"""python -m ml.predict AUDIO_FILE: print the emotion timeline of a speech recording as JSON."""
+"""python -m ml.predict AUDIO_FILE: print the emotion timeline of a speech recording as JSON, with the file's
+overall emotion (its windows' probabilities weighted by speech) as "summary", or only that as one line."""
 from __future__ import annotations
 
 import argparse
@@ -19,6 +20,8 @@ def main(argv=None) -> int:
     parser.add_argument("--smoothing", type=float, default=1.0, help="time constant in seconds (0: none)")
     parser.add_argument("--csv", help="also write the timeline as CSV")
     parser.add_argument("--plot", help="also draw the timeline to this PNG")
+    parser.add_argument("--summary", action="store_true",
+                        help="print one line (the file's overall emotion and probabilities) instead of the JSON")
     args = parser.parse_args(argv)
     try:
         model = EmotionModel.load(args.model)
@@ -29,14 +32,20 @@ def main(argv=None) -> int:
     except (AudioError, OSError) as e:
         print(f"error: cannot decode {args.audio}: {e}", file=sys.stderr)
         return 2
+    summary = timeline.summary()
     out = {"audio": args.audio, "duration_s": round(timeline.duration_s, 3),
-           "window_s": model.window_s, "hop_s": model.hop_s, **timeline.to_dict()}
+           "window_s": model.window_s, "hop_s": model.hop_s, "summary": summary, **timeline.to_dict()}
     if args.csv:
         export.write_csv(timeline, args.csv)
     if args.plot:
         export.plot(timeline, args.plot, os.path.basename(args.audio))
-    json.dump(out, sys.stdout, indent=1)
-    sys.stdout.write("\n")
+    if args.summary:
+        p = summary["probabilities"]
+        print(f"{args.audio}: {summary['label']} {p[summary['label']]:.2f} "
+              f"({' '.join(f'{c} {v:.2f}' for c, v in p.items())})")
+    else:
+        json.dump(out, sys.stdout, indent=1)
+        sys.stdout.write("\n")
     return 0
 
 

@@ -20,10 +20,25 @@ class Timeline:
     speech: np.ndarray   # (n,) fraction of the window that is speech
     duration_s: float = 0.0  # length of the audio analysed
     classes: tuple = EMOTIONS
+    heard: np.ndarray = None  # (n,) how much of each window lies in the audio (0-1): the first ones are short
+    raw: np.ndarray = None    # (n, 8) the model's calibrated probabilities, before fading and smoothing
 
     @property
     def labels(self) -> list:
         return [self.classes[i] for i in np.argmax(self.probs, axis=1)]
+
+    def overall(self) -> np.ndarray:
+        """The whole recording's probabilities: the windows' own, weighted by their speech and by how much of
+        each window lies in the audio (uniform when nothing is spoken)."""
+        w = self.speech * self.heard
+        if len(w) == 0 or w.sum() <= 0:
+            return np.full(len(self.classes), 1.0 / len(self.classes), dtype=np.float32)
+        return (w @ self.raw / w.sum()).astype(np.float32)
+
+    def summary(self) -> dict:
+        p = self.overall()
+        return {"label": self.classes[int(np.argmax(p))],
+                "probabilities": {c: round(float(v), 4) for c, v in zip(self.classes, p)}}
 
     def to_dict(self) -> dict:
         return {
@@ -64,8 +79,8 @@ def predict_timeline(signal, model: EmotionModel, smoothing_s: float = 1.0) -> T
     frames = features.frame_features(signal, model.sample_rate)
     duration = frames.n_samples / model.sample_rate
     times = prediction_times(duration, model.hop_s)
-    x = features.pool_windows(frames.feats, frames.speech, times, model.window_s, model.sample_rate)
-    probs = model.predict_proba(model.normalise(x))
+    x = features.pool(frames, times, model.window_s, model.sample_rate)
+    probs = raw = model.predict_proba(model.normalise(x))
     fraction = x[:, -1]
     neutral = np.zeros(len(model.classes), dtype=np.float32)
     neutral[model.classes.index("neutral")] = 1.0
@@ -73,4 +88,5 @@ def predict_timeline(signal, model: EmotionModel, smoothing_s: float = 1.0) -> T
     probs = weight * probs + (1.0 - weight) * neutral
     probs = smooth(probs, model.hop_s, smoothing_s)
     probs = probs / probs.sum(axis=1, keepdims=True)
-    return Timeline(times, probs.astype(np.float32), fraction, duration, model.classes)
+    heard = np.clip(times / model.window_s, 0.0, 1.0)
+    return Timeline(times, probs.astype(np.float32), fraction, duration, model.classes, heard, raw)
