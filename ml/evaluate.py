@@ -1,8 +1,9 @@
 """python -m ml.evaluate DATA_DIR: judge a trained model on the labelled clips of a corpus folder.
 
-Every clip is scored as the add-on or `ml.predict` would hear it, two ways: each speaker's clips as
-one recording (a strip of their speech; the model normalises features by the recording's own
-statistics) and each clip alone (a short file: mostly the training population's statistics).
+Every clip is scored as the add-on or `ml.predict` would hear it: each speaker's clips as one recording
+(a strip of their speech), each clip alone (a short file) and each speaker's clips of one emotion as one
+recording (a speech in one mood). Scores are per corpus, over the classes the corpus has; the expected
+calibration error says how far the model's confidence is from how often it is right.
 Meant for voices the model was never trained on; speakers it was trained on are named in a warning.
 """
 from __future__ import annotations
@@ -16,27 +17,33 @@ import numpy as np
 
 from .datasets import LOADERS, load_corpus
 from .model import DEFAULT_MODEL_DIR, EMOTIONS, EmotionModel, ModelError
-from .train import Data, build_dataset, clip_probabilities, recordings, scores
-
-WAYS = {"recording": 0, "clip_alone": 1}  # clips per recording
+from .train import WAYS, Data, build_dataset, clip_probabilities, expected_calibration_error, recordings, scores
 
 
 def evaluate(model: EmotionModel, data: Data) -> dict:
-    """Clip-level scores of `model` on every clip of `data`, for each way of hearing them."""
+    """Per corpus: clip-level scores for each way of hearing, and the calibration of the windows' probabilities
+    (each speaker as one recording)."""
     rows = np.arange(len(data.x))
+    probs = {}
+    for way, how in zip(WAYS, ("whole", 1, "emotion")):
+        p = np.zeros((len(data.x), len(EMOTIONS)))
+        for r in recordings(data, rows, how, np.random.default_rng(0)):
+            p[r] = model.predict_proba(model.normalise(data.x[r]))
+        probs[way] = p
     report = {}
-    for way, clips_per_recording in WAYS.items():
-        probs = np.zeros((len(data.x), len(EMOTIONS)))
-        for r in recordings(data, rows, clips_per_recording, np.random.default_rng(0)):
-            probs[r] = model.predict_proba(model.normalise(data.x[r]))
-        clip_prob = clip_probabilities(data, rows, probs)
-        report[way] = scores(data.clip_labels, clip_prob.argmax(1))
+    for corpus in np.unique(data.corpus):
+        mine = rows[data.corpus == corpus]
+        held = np.unique(data.clip_index[mine])
+        classes = data.classes(corpus)
+        report[corpus] = {way: scores(data.clip_labels[held], clip_probabilities(data, mine, p[mine])[held].argmax(1),
+                                      classes) for way, p in probs.items()}
+        report[corpus]["ece"] = round(expected_calibration_error(probs["recording"][mine], data.y[mine]), 4)
     return report
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ml.evaluate", description=__doc__.split(":", 1)[1].strip())
-    parser.add_argument("data_dir", help="folder of RAVDESS (Actor_XX/03-01-EE-...), CREMA-D or TESS clips")
+    parser.add_argument("data_dir", help="folder of RAVDESS, EmoDB, CREMA-D or TESS clips (named as in the corpus)")
     parser.add_argument("--model", default=DEFAULT_MODEL_DIR, help="model folder or its emotion_model.json")
     parser.add_argument("--corpus", default="auto", choices=["auto", *LOADERS],
                         help="which file names to read (auto: every corpus found)")
@@ -58,24 +65,24 @@ def main(argv=None) -> int:
     if not clips:
         print(f"error: none of the clips in {args.data_dir} could be read", file=sys.stderr)
         return 2
-    speakers = sorted({c.speaker for c in clips})
+    data = Data(x, clip_index, clips)
+    speakers = sorted(set(data.clip_speakers))
     known = sorted(set(speakers) & set(model.metadata.get("trained_on", {}).get("speaker_ids", [])))
     if known:
         print(f"warning: the model was trained on {', '.join(known)}: their scores are not unseen voices",
               file=sys.stderr)
-    data = Data(x, clip_index, np.array([c.label for c in clips]), np.array([c.speaker for c in clips]))
+    judged = evaluate(model, data)
     report = {"data_dir": os.path.abspath(args.data_dir), "model": os.path.abspath(args.model),
-              "clips": len(clips), "speakers": speakers, "trained_on_these": known, **evaluate(model, data)}
-    for way, label in (("recording", "each speaker as one recording"), ("clip_alone", "each clip alone")):
-        s = report[way]
-        print(f"{label}: accuracy {s['accuracy']:.3f}, UA {s['unweighted_average_recall']:.3f} "
-              f"({s['n']} clips, {len(speakers)} speakers)", file=sys.stderr)
+              "clips": len(clips), "speakers": speakers, "trained_on_these": known, "corpora": judged}
+    for corpus, r in judged.items():
+        ways = ", ".join(f"{w} {r[w]['unweighted_average_recall']:.3f}" for w in WAYS)
+        print(f"{corpus} ({r['recording']['n']} clips): clip UA {ways}; ECE {r['ece']:.3f}", file=sys.stderr)
     if args.out:
         with open(args.out, "w") as f:
             json.dump(report, f, indent=1)
             f.write("\n")
-    json.dump({way: {k: report[way][k] for k in ("accuracy", "unweighted_average_recall", "f1")} for way in WAYS},
-              sys.stdout, indent=1)
+    json.dump({corpus: {w: {k: r[w][k] for k in ("accuracy", "unweighted_average_recall", "recall")} for w in WAYS}
+               for corpus, r in judged.items()}, sys.stdout, indent=1)
     sys.stdout.write("\n")
     return 0
 

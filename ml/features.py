@@ -4,6 +4,11 @@ Frame-level features come from one STFT of the signal; each prediction window on
 sums precomputed frames (cumulative sums), so the cost does not grow with overlap.
 The features are librosa's (MFCC, YIN pitch, spectral shape), written in NumPy/SciPy so that a click
 needs no librosa import nor numba compile; tests/test_ml.py checks them against librosa.
+
+Everything stops at 8 kHz (the signal is 16 kHz), where phones, 16 kHz files, MP3s and EmoDB stop too.
+Beside librosa's features, measures of
+vocal effort and voice quality that hold across rooms and languages: spectral tilt (alpha ratio,
+Hammarberg index, slope), how periodic the voice is, and pitch measured on voiced frames only.
 """
 from __future__ import annotations
 
@@ -15,20 +20,27 @@ from typing import NamedTuple
 import numpy as np
 
 # Bumped whenever the numbers a model was trained on would change.
-FEATURE_VERSION = 3
+FEATURE_VERSION = 4
 
-SAMPLE_RATE = 22050
-N_FFT = 1024
-HOP = 512  # 23.2 ms per frame at 22,050 Hz
+# 16 kHz: phones, 16 kHz files, MP3s and EmoDB carry nothing above 8 kHz, so whatever lies higher would
+# tell the microphone, not the emotion. It is also a third less signal to analyse than 22,050 Hz.
+SAMPLE_RATE = 16000
+N_FFT = 768
+HOP = 384  # 24 ms per frame: a frame is two hops (48 ms)
 N_MELS = 64
 N_MFCC = 20
 # A frame counts as speech when it is above this absolute level and within
 # SPEECH_RANGE_DB of the loudest frame of the recording.
 SILENCE_DB = -70.0
 SPEECH_RANGE_DB = 40.0
+# A speech frame is voiced when YIN's aperiodicity at the chosen period is below this (librosa.pyin's
+# voicing agreed best at 0.45 on RAVDESS and EmoDB).
+VOICING = 0.45
 
-_TRACK_NAMES = ["rms_db", "zcr", "centroid", "bandwidth", "rolloff", "flatness", *[f"contrast{i}" for i in range(7)],
-                "log_f0"]
+N_CONTRAST = 6  # octave bands from 200 Hz up to 6.4 kHz, and the band below 200 Hz
+_TRACK_NAMES = ["rms_db", "zcr", "centroid", "bandwidth", "rolloff", "flatness",
+                *[f"contrast{i}" for i in range(N_CONTRAST)],
+                "alpha_ratio", "hammarberg", "slope", "periodicity", "voiced", "onset", "log_f0"]
 FRAME_NAMES = (
     [f"mfcc{i}" for i in range(N_MFCC)]
     + [f"dmfcc{i}" for i in range(N_MFCC)]
@@ -36,6 +48,8 @@ FRAME_NAMES = (
     + [f"d{n}" for n in _TRACK_NAMES]  # causal deltas of level, spectral shape and pitch too
 )
 POOLED_NAMES = [f"{n}_mean" for n in FRAME_NAMES] + [f"{n}_std" for n in FRAME_NAMES] + ["speech_fraction"]
+# Pitch is pooled over voiced frames only: elsewhere YIN's period is noise.
+VOICED_NAMES = ("log_f0", "dlog_f0")
 
 
 CHUNK_S = 30.0   # at most this much signal is analysed at once: memory stays flat however long the speech
@@ -46,6 +60,7 @@ class Frames(NamedTuple):
     feats: np.ndarray    # [n_frames, len(FRAME_NAMES)] float32
     speech: np.ndarray   # [n_frames] bool
     n_samples: int       # samples analysed
+    voiced: np.ndarray   # [n_frames] bool: speech frames with a clear pitch
 
 
 def frame_features(signal, sr: int = SAMPLE_RATE, threads: int = 2) -> Frames:
@@ -83,14 +98,32 @@ def frame_features(signal, sr: int = SAMPLE_RATE, threads: int = 2) -> Frames:
         block = blocks.pop(0)
         mfcc[row:row + len(block)], tracks[row:row + len(block)] = block[:, :N_MFCC], block[:, N_MFCC:]
         row += len(block)
-    rms_db = tracks[:, _TRACK_NAMES.index("rms_db")]
+    track = {name: tracks[:, i] for i, name in enumerate(_TRACK_NAMES)}
+    rms_db = track["rms_db"]
     # Speech is judged against the loudest frame of the whole recording.
     speech = (rms_db > SILENCE_DB) & (rms_db > rms_db.max() - SPEECH_RANGE_DB)
-    tracks[~speech, _TRACK_NAMES.index("log_f0")] = 0.0
-    # Deltas over all frames at once, after the pitch is zeroed off speech: they see what the model sees.
+    voiced = speech & (track["periodicity"] > 1.0 - VOICING)
+    track["voiced"][:] = voiced
+    track["onset"][:] = voiced & ~np.concatenate([[False], voiced[:-1]])  # a voiced stretch begins: a syllable
+    _hold_voiced_pitch(track["log_f0"], voiced)
+    # Deltas over all frames at once, after the pitch is held through unvoiced frames: they see what the model sees.
     dmfcc[:] = _causal_delta(mfcc)
     dtracks[:] = _causal_delta(tracks)
-    return Frames(feats, speech, n_samples)
+    return Frames(feats, speech, n_samples, voiced)
+
+
+def _hold_voiced_pitch(log_f0: np.ndarray, voiced: np.ndarray) -> None:
+    """In place: each unvoiced frame keeps the last voiced frame's pitch, so the pitch deltas do not jump.
+
+    Frames before the first voiced one take its pitch: only unvoiced frames, which pitch pooling skips,
+    see a later value, and a voiced frame's delta never reaches past itself.
+    """
+    if not voiced.any():
+        log_f0[:] = 0.0
+        return
+    last = np.where(voiced, np.arange(len(log_f0)), np.argmax(voiced))
+    np.maximum.accumulate(last, out=last)
+    log_f0[:] = log_f0[last]
 
 
 def _pieces(signal, most: int):
@@ -156,9 +189,27 @@ def _local_features(y: np.ndarray, sr: int) -> np.ndarray:
     cum = np.cumsum(np.ascontiguousarray(spec.T), axis=0)  # along bins, all frames at once
     rolloff = freqs[np.argmax(cum >= 0.85 * cum[-1:], axis=0)]
     flatness = np.exp(np.mean(np.log(power + 1e-10), axis=1)) / (np.mean(power, axis=1) + 1e-10)
+    log_f0, periodicity = _pitch(y, sr, len(frames))
+    zeros = np.zeros(len(frames))  # voiced and onset: filled once the whole recording's speech is known
     tracks = [rms_db, zcr, centroid / 1000.0, bandwidth / 1000.0, rolloff / 1000.0, flatness,
-              *_contrast(spec, freqs), _log_pitch(y, sr, len(frames))]
+              *_contrast(spec, freqs), *_tilt(power, freqs), periodicity, zeros, zeros, log_f0]
     return np.column_stack([mfcc, *tracks]).astype(np.float32)
+
+
+def _tilt(power: np.ndarray, freqs: np.ndarray) -> list:
+    """Vocal effort as the spectrum's tilt (eGeMAPS' measures), all below 5 kHz, in dB.
+
+    alpha ratio: energy 1-5 kHz against 50 Hz-1 kHz; Hammarberg index: strongest bin below 2 kHz against
+    the strongest in 2-5 kHz; slope: regression of the log spectrum over 0-5 kHz (dB per kHz).
+    """
+    db = lambda v: 10 * np.log10(v + 1e-10)
+    low, mid = (freqs >= 50) & (freqs < 1000), (freqs >= 1000) & (freqs < 5000)
+    alpha = db(power[:, mid].sum(axis=1)) - db(power[:, low].sum(axis=1))
+    hammarberg = db(power[:, freqs < 2000].max(axis=1)) - db(power[:, mid & (freqs >= 2000)].max(axis=1))
+    under = freqs < 5000
+    khz = freqs[under] / 1000.0 - (freqs[under] / 1000.0).mean()
+    slope = db(power[:, under]) @ khz / (khz @ khz)  # centred frequencies: the level drops out
+    return [alpha, hammarberg, slope]
 
 
 def _causal_delta(x: np.ndarray) -> np.ndarray:
@@ -175,14 +226,15 @@ def _causal_delta(x: np.ndarray) -> np.ndarray:
     return out / (2 * sum(k * k for k in range(1, half + 1)))
 
 
-def _contrast(spec: np.ndarray, freqs: np.ndarray, n_bands: int = 6, fmin: float = 200.0,
+def _contrast(spec: np.ndarray, freqs: np.ndarray, n_bands: int = N_CONTRAST - 1, fmin: float = 200.0,
               quantile: float = 0.02) -> list:
     """Spectral contrast (peak minus valley in dB) per octave band, frame by frame.
 
     Like librosa's, but without its top_db clamp, which ties every frame to the loudest frame
-    of the whole signal (so the future would change the past).
+    of the whole signal (so the future would change the past), and without the band above 6.4 kHz,
+    which mostly tells how the sound was recorded.
     """
-    edges = [0.0] + [fmin * 2**k for k in range(n_bands)] + [freqs[-1] + 1]
+    edges = [0.0] + [fmin * 2**k for k in range(n_bands + 1)]
     out = []
     for lo, hi in zip(edges[:-1], edges[1:]):
         band = spec[:, (freqs >= lo) & (freqs < hi)]
@@ -197,14 +249,17 @@ def _contrast(spec: np.ndarray, freqs: np.ndarray, n_bands: int = 6, fmin: float
     return out
 
 
-def _log_pitch(y: np.ndarray, sr: int, n_frames: int, fmin: float = 70.0, fmax: float = 500.0,
-               threshold: float = 0.1) -> np.ndarray:
-    """log2 of f0 per frame: YIN (as librosa.yin) on a half-rate signal, same frames, half the cost."""
+def _pitch(y: np.ndarray, sr: int, n_frames: int, fmin: float = 70.0, fmax: float = 500.0,
+           threshold: float = 0.1) -> tuple:
+    """(log2 of f0, periodicity) per frame: YIN (as librosa.yin) on a half-rate signal, same frames, half
+    the cost. Periodicity is 1 minus YIN's aperiodicity at the chosen period (1: a pure tone)."""
     from scipy import fft
 
-    half, rate, length = y[::2], sr / 2, N_FFT // 2
+    # Half rate by averaging pairs of samples: a gentle low-pass, so little of the top octave folds down.
+    m = len(y) // 2
+    half, rate, length = 0.5 * (y[0:2 * m:2] + y[1:2 * m:2]), sr / 2, N_FFT // 2
     if len(half) < length:
-        return np.zeros(n_frames)
+        return np.zeros(n_frames), np.zeros(n_frames)
     frames = np.lib.stride_tricks.sliding_window_view(half, length)[::HOP // 2][:n_frames]
     lo, hi = int(np.floor(rate / fmax)), min(int(np.ceil(rate / fmin)), length - 1)
     # Difference function from the autocorrelation: d(k) = 2 (r(0) - r(k)) - sum of the first k squares.
@@ -232,7 +287,19 @@ def _log_pitch(y: np.ndarray, sr: int, n_frames: int, fmin: float = 70.0, fmax: 
         shift = np.where(np.abs(b) >= np.abs(a), 0.0, -b / a)
     shift[(period == 0) | (period == cmnd.shape[1] - 1)] = 0.0
     f0 = rate / (lo + period + shift)
-    return np.log2(np.pad(f0, (0, max(0, n_frames - len(f0))), mode="edge"))
+    periodicity = 1.0 - np.clip(cmnd[rows, period], 0.0, 1.0)
+    pad = (0, max(0, n_frames - len(f0)))
+    return np.log2(np.pad(f0, pad, mode="edge")), np.pad(periodicity, pad, mode="edge")
+
+
+def pool(frames: Frames, ends: np.ndarray, window_s: float, sr: int = SAMPLE_RATE) -> np.ndarray:
+    """POOLED_NAMES per window: everything over the speech frames, pitch over the voiced ones."""
+    out = pool_windows(frames.feats, frames.speech, ends, window_s, sr)
+    cols = [FRAME_NAMES.index(n) for n in VOICED_NAMES]
+    voiced = pool_windows(frames.feats[:, cols], frames.voiced, ends, window_s, sr)
+    d, k = len(FRAME_NAMES), len(cols)
+    out[:, cols], out[:, [d + c for c in cols]] = voiced[:, :k], voiced[:, k:2 * k]
+    return out
 
 
 def pool_windows(feats: np.ndarray, speech: np.ndarray, ends: np.ndarray, window_s: float,

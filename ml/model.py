@@ -31,8 +31,12 @@ class EmotionModel:
     sample_rate: int
     window_s: float
     hop_s: float
-    feature_names: list
+    feature_names: list         # the pooled features it reads, by name (a subset of features.POOLED_NAMES)
     metadata: dict = field(default_factory=dict)
+    temperature: float = 1.0    # probabilities are softmax(margin / temperature): calibrated in training
+
+    def __post_init__(self):
+        self.columns = np.array([features.POOLED_NAMES.index(n) for n in self.feature_names])
 
     @classmethod
     def load(cls, path: str = DEFAULT_MODEL_DIR) -> "EmotionModel":
@@ -61,24 +65,35 @@ class EmotionModel:
         # Blender's own threads can take many times that.
         booster.set_param({"nthread": 1})
         return cls(booster, tuple(meta["classes"]), int(meta["sample_rate"]), float(meta["window_s"]),
-                   float(meta["hop_s"]), list(meta["features"]), meta)
+                   float(meta["hop_s"]), list(meta["features"]), meta, float(meta.get("temperature", 1.0)))
 
     def normalise(self, x: np.ndarray) -> np.ndarray:
-        """Pooled windows of one recording (one speaker), as the model was trained to see them."""
+        """The model's columns of one recording's pooled windows (one speaker), as it was trained to see them."""
         norm = self.metadata.get("speaker_normalisation")
+        values = x[:, self.columns]
         if not norm or len(x) == 0:
-            return x
+            return values
         from .speaker import recording
 
-        counted = x[:, -1] >= norm["min_speech_fraction"]
-        return recording(x, counted, np.asarray(norm["mean"]), np.asarray(norm["std"]), norm["prior_windows"])
+        counted = x[:, -1] >= norm["min_speech_fraction"]  # speech_fraction is always the last pooled column
+        return recording(values, counted, np.asarray(norm["mean"]), np.asarray(norm["std"]), norm["prior_windows"])
 
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """Class probabilities, shape (n, n_classes)."""
-        if len(x) == 0:
+    def margins(self, z: np.ndarray) -> np.ndarray:
+        """The booster's raw class scores for normalised windows, shape (n, n_classes)."""
+        if len(z) == 0:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
-        p = self.booster.inplace_predict(np.ascontiguousarray(x, dtype=np.float32))
-        return np.asarray(p, dtype=np.float32).reshape(len(x), len(self.classes))
+        m = self.booster.inplace_predict(np.ascontiguousarray(z, dtype=np.float32), predict_type="margin")
+        return np.asarray(m, dtype=np.float32).reshape(len(z), len(self.classes))
+
+    def predict_proba(self, z: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities for normalised windows, shape (n, n_classes)."""
+        return softmax(self.margins(z), self.temperature)
+
+
+def softmax(margins: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    m = np.asarray(margins, dtype=np.float64) / temperature
+    e = np.exp(m - m.max(axis=1, keepdims=True))
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 def read_metadata(meta_path: str) -> dict:
@@ -108,25 +123,27 @@ def read_metadata(meta_path: str) -> dict:
         "sample_rate": lambda v: v == features.SAMPLE_RATE,
         "window_s": lambda v: isinstance(v, (int, float)) and 0.1 <= v <= 30,
         "hop_s": lambda v: isinstance(v, (int, float)) and 0.05 <= v <= 10,
-        "features": lambda v: v == features.POOLED_NAMES,
+        "features": lambda v: (isinstance(v, list) and v and all(isinstance(n, str) for n in v)
+                               and len(set(v)) == len(v) and all(n in features.POOLED_NAMES[:-1] for n in v)),
+        "temperature": lambda v: isinstance(v, (int, float)) and 0.05 <= v <= 100,
     }
     for key, ok in checks.items():
         if key not in meta:
             raise ModelError(f"model metadata lacks '{key}'")
         if not ok(meta[key]):
             raise ModelError(f"model metadata has an unusable '{key}'")
-    if "speaker_normalisation" in meta and not _usable_normalisation(meta["speaker_normalisation"]):
+    if "speaker_normalisation" in meta and not _usable_normalisation(meta["speaker_normalisation"],
+                                                                     len(meta["features"])):
         raise ModelError("model metadata has an unusable 'speaker_normalisation'")
     return meta
 
 
-def _usable_normalisation(norm) -> bool:
-    """Population statistics for every pooled feature but the speech fraction, finite, spreads positive."""
+def _usable_normalisation(norm, n: int) -> bool:
+    """Population statistics for each of the model's n features, finite, spreads positive."""
     if norm is None:
         return True
     if not isinstance(norm, dict):
         return False
-    n = len(features.POOLED_NAMES) - 1
     try:
         mean, std = np.asarray(norm["mean"], dtype=float), np.asarray(norm["std"], dtype=float)
         return (mean.shape == std.shape == (n,) and np.all(np.isfinite(mean)) and np.all(np.isfinite(std))
@@ -136,8 +153,8 @@ def _usable_normalisation(norm) -> bool:
         return False
 
 
-def write_model(booster, out_dir: str, window_s: float, hop_s: float, extra: dict,
-                model_file: str = "emotion_model.ubj") -> str:
+def write_model(booster, out_dir: str, window_s: float, hop_s: float, feature_names: list, temperature: float,
+                extra: dict, model_file: str = "emotion_model.ubj") -> str:
     """Save a booster and its metadata (with checksum); return the metadata path."""
     os.makedirs(out_dir, exist_ok=True)
     model_path = os.path.join(out_dir, model_file)
@@ -153,7 +170,8 @@ def write_model(booster, out_dir: str, window_s: float, hop_s: float, extra: dic
         "sample_rate": features.SAMPLE_RATE,
         "window_s": window_s,
         "hop_s": hop_s,
-        "features": features.POOLED_NAMES,
+        "features": list(feature_names),
+        "temperature": round(float(temperature), 4),
         **extra,
     }
     meta_path = os.path.join(out_dir, METADATA_NAME)

@@ -1,35 +1,32 @@
 """Speaker normalisation: each feature measured against the speaker's own voice.
 
 A voice's level, pitch and timbre say more about who is speaking than about how they feel, and a
-speaker the model never heard is exactly the case that matters. So every pooled feature (all but
-the speech fraction) is z-scored with the statistics of the whole recording it comes from: one
-sound strip is one speaker, and the add-on has the whole strip before it writes a key. The
-training population's statistics count as a few windows of prior, so a short recording leans on
-voices in general and a long one is judged against itself. Training sees the same thing: each
-training voice as one long recording, in parts, and clip by clip.
+speaker the model never heard is exactly the case that matters. So every pooled feature is z-scored
+with the statistics of the whole recording it comes from: one sound strip is one speaker, and the
+add-on has the whole strip before it writes a key. The training population's statistics count as
+some windows of prior, so a short recording leans on voices in general, a long one is judged against
+itself, and a long speech in one mood still keeps part of its distance from voices in general.
+Training sees the same thing: each training voice as one long recording, in parts, clip by clip and
+one emotion at a time.
 """
 from __future__ import annotations
 
 import numpy as np
 
 
-def recording(x: np.ndarray, counted: np.ndarray, prior_mean: np.ndarray, prior_std: np.ndarray,
+def recording(values: np.ndarray, counted: np.ndarray, prior_mean: np.ndarray, prior_std: np.ndarray,
               prior_windows: float) -> np.ndarray:
     """z-score the feature columns of one recording's windows with the statistics of its `counted` rows.
 
-    The population's mean and standard deviation count as `prior_windows` rows. The last column
-    (speech fraction) is left as it is.
+    The population's mean and standard deviation count as `prior_windows` rows.
     """
-    x = np.asarray(x)
-    values = x[:, :-1].astype(np.float64)
+    values = np.asarray(values, dtype=np.float64)
     w = np.asarray(counted, dtype=np.float64)
     mean0, var0 = np.asarray(prior_mean, np.float64), np.asarray(prior_std, np.float64) ** 2
     n = prior_windows + w.sum()
     mean = (prior_windows * mean0 + w @ values) / n
     second = (prior_windows * (var0 + mean0**2) + w @ values**2) / n
-    out = np.array(x, dtype=np.float32)
-    out[:, :-1] = (values - mean) / _spread(second - mean**2)
-    return out
+    return ((values - mean) / _spread(second - mean**2)).astype(np.float32)
 
 
 def _spread(var: np.ndarray) -> np.ndarray:
