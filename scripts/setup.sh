@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Creates .venv-<bpy version> with Blender as a Python module and the add-on's packages (idempotent); prints its python.
-# BPY_VERSION picks Blender: 5.2.3, 5.0.1, 4.5.15 or 4.2.23. bpy 5.1 and newer need Python 3.13, older ones 3.11
-# (scripts/find_python.sh finds it; PYTHON=/path/to/python3.X names it). Without BPY_VERSION: 5.2.3 (the current
-# LTS) when a Python 3.13 is found, else 5.0.1 with Python 3.11.
+# BPY_VERSION picks Blender: 5.0.1 (the default), 5.2.3, 4.5.15 or 4.2.23. bpy 5.1 and newer need Python 3.13, older
+# ones 3.11: scripts/find_python.sh finds it, PYTHON=/path/to/python3.X names it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -13,17 +12,15 @@ python_for() {  # the Python X.Y that bpy $1 needs
   esac
 }
 
-if [ -n "${BPY_VERSION:-}" ]; then
-  version="$BPY_VERSION"
-elif bash "$root/scripts/find_python.sh" 3.13 >/dev/null 2>&1; then
-  version=5.2.3
-else
-  version=5.0.1
-fi
+version="${BPY_VERSION:-5.0.1}"
 want="$(python_for "$version")"
-if ! python="$(bash "$root/scripts/find_python.sh" "$want")"; then
-  echo "error: bpy $version needs Python $want (see above)." >&2
-  [ -n "${BPY_VERSION:-}" ] || echo "       Or use another Blender: BPY_VERSION=5.0.1 (Python 3.11), 5.2.3 (Python 3.13)." >&2
+if ! python="$(bash "$root/scripts/find_python.sh" "$want" 2>&1)"; then
+  echo "error: bpy $version needs Python $want. ${python#error: }" >&2
+  # The other Python may be here: say which Blender it can test.
+  case "$want" in 3.11) other=3.13 other_bpy=5.2.3 ;; *) other=3.11 other_bpy=5.0.1 ;; esac
+  if [ -z "${PYTHON:-}" ] && bash "$root/scripts/find_python.sh" "$other" >/dev/null 2>&1; then
+    echo "       Python $other is here: BPY_VERSION=$other_bpy bash scripts/... uses Blender $other_bpy with it" >&2
+  fi
   exit 1
 fi
 
