@@ -32,12 +32,12 @@ def strips_collection_name(scene) -> str:
 
 # Blender 5.2 renamed the strips' frame properties (the old names are to go in 6.0): 5.2 name -> the name before.
 STRIP_FRAMES = {
-    "left_handle": "frame_final_start",         # the first frame the strip plays
-    "right_handle": "frame_final_end",          # the frame after the last one it plays
-    "content_start": "frame_start",             # where its content begins: the sound's 0 s (before any trim)
-    "content_duration": "frame_duration",       # the content's length, trims not counted
-    "left_handle_offset": "frame_offset_start", # frames trimmed off the start
-    "right_handle_offset": "frame_offset_end",  # frames trimmed off the end
+    "left_handle": "frame_final_start",          # the first frame the strip plays
+    "right_handle": "frame_final_end",           # the frame after the last one it plays
+    "content_start": "frame_start",              # where its content begins: the sound's 0 s (before any trim)
+    "content_duration": "frame_duration",        # the content's length, trims not counted
+    "left_handle_offset": "frame_offset_start",  # frames trimmed off the start
+    "right_handle_offset": "frame_offset_end",   # frames trimmed off the end
 }
 
 
