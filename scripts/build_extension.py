@@ -59,7 +59,10 @@ def download_wheels(platform: str, python: str, folder: str) -> list:
            "--python-version", python, "--implementation", "cp", "-d", folder]
     for tag in tags:
         cmd += ["--platform", tag]
-    subprocess.run(cmd + PACKAGES + [xgboost], check=True)
+    subprocess.run(cmd + PACKAGES, check=True)
+    # XGBoost without its dependencies: they are numpy and scipy, and for the full `xgboost` NVIDIA's NCCL, which
+    # pip would ask for on macOS too (it reads the "Linux only" marker against this machine, not the target).
+    subprocess.run(cmd + ["--no-deps", xgboost], check=True)
     wheels = sorted(glob.glob(os.path.join(folder, "*.whl")))
     return [w for w in wheels if not os.path.basename(w).startswith("numpy-")]
 
