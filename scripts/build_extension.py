@@ -34,7 +34,7 @@ PLATFORMS = {
     "macos-x64": ([f"macosx_10_{v}_x86_64" for v in (9, 13, 15)] + ["macosx_11_0_x86_64"], "xgboost==3.2.0"),
 }
 # Left out of the zip: development files (the manifest's own [build] excludes apply too).
-NOT_SHIPPED = ("tests", "bench", "docs", "dist", "scripts", "demo", "out", ".ci", "requirements.txt")
+NOT_SHIPPED = ("tests", "bench", "docs", "dist", "scripts", "demo", "out", ".ci", "requirements.txt", "pytest.ini")
 
 
 def blender_ext() -> str:
