@@ -145,8 +145,8 @@ def addon_modules():
 
     addon = load_addon()
     return {name: importlib.import_module(f"{addon.__name__}.{name}")
-            for name in ("blender.job", "blender.audio", "blender.keys", "blender.demo", "blender.compat", "ml.features",
-                         "ml.model", "ml.timeline", "crowd.presets")}
+            for name in ("blender.job", "blender.audio", "blender.keys", "blender.demo", "blender.compat",
+                         "ml.features", "ml.model", "ml.timeline", "crowd.presets")}
 
 
 def timed_animate(mods, run) -> dict:
@@ -293,7 +293,8 @@ def compare(args) -> None:
         seed["decode+features"] = seed["decode"] + seed["features"]
         names, table = presets.expression_table("ARKIT", "MIRROR")
         values = onehot @ table[:, [names.index(k) for k in FACE_KEYS]]
-        frames = mods["blender.compat"].strip_range(strip)[0] + np.round(times * scene.render.fps / scene.render.fps_base)
+        first = mods["blender.compat"].strip_range(strip)[0]
+        frames = first + np.round(times * scene.render.fps / scene.render.fps_base)
         seed_objects = sorted(bpy.data.collections["Seed"].objects, key=lambda o: o.name)[: args.seed_faces]
         start = time.perf_counter()
         seed_write_keys(scene, seed_objects, frames, values)

@@ -27,7 +27,8 @@ fi
 venv="$root/.venv-$version"
 stamp="$venv/.installed"
 # A venv made by another Python (or a broken one) cannot be repaired by installing into it: start again.
-if [ -d "$venv" ] && [ "$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" != "$want" ]; then
+made_by="$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)"
+if [ -d "$venv" ] && [ "$made_by" != "$want" ]; then
   echo "note: $venv was not made by Python $want: making it again with $python" >&2
   rm -rf "$venv"
 fi

@@ -5,5 +5,6 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 python="$(bash "$root/scripts/setup.sh" | tail -n 1)"
 cd "$root"
-echo "== Blender $("$python" -c 'import sys, bpy; print(bpy.app.version_string, "with Python", sys.version.split()[0])' 2>/dev/null | tail -n 1)"
+blender="$("$python" -c 'import sys, bpy; print(bpy.app.version_string, "with Python", sys.version.split()[0])')"
+echo "== Blender $(echo "$blender" | tail -n 1)"
 "$python" -m pytest -q -rs -p no:cacheprovider "$@"
