@@ -84,7 +84,7 @@ def speech_scene(path: str, faces: int = 0):
 
     compat = importlib.import_module(load_addon().__name__ + ".blender.compat")
     strip = compat.top_level_strips(scene).new_sound("Speech", path, 1, 1)
-    scene.frame_start, scene.frame_end = strip.frame_final_start, strip.frame_final_end
+    scene.frame_start, scene.frame_end = compat.strip_range(strip)
     if faces:
         light_faces(scene, "Audience", faces)
         light_faces(scene, "Seed", faces)
@@ -145,8 +145,8 @@ def addon_modules():
 
     addon = load_addon()
     return {name: importlib.import_module(f"{addon.__name__}.{name}")
-            for name in ("blender.job", "blender.audio", "blender.keys", "blender.demo", "ml.features", "ml.model",
-                         "ml.timeline", "crowd.presets")}
+            for name in ("blender.job", "blender.audio", "blender.keys", "blender.demo", "blender.compat",
+                         "ml.features", "ml.model", "ml.timeline", "crowd.presets")}
 
 
 def timed_animate(mods, run) -> dict:
@@ -293,7 +293,8 @@ def compare(args) -> None:
         seed["decode+features"] = seed["decode"] + seed["features"]
         names, table = presets.expression_table("ARKIT", "MIRROR")
         values = onehot @ table[:, [names.index(k) for k in FACE_KEYS]]
-        frames = strip.frame_final_start + np.round(times * scene.render.fps / scene.render.fps_base)
+        first = mods["blender.compat"].strip_range(strip)[0]
+        frames = first + np.round(times * scene.render.fps / scene.render.fps_base)
         seed_objects = sorted(bpy.data.collections["Seed"].objects, key=lambda o: o.name)[: args.seed_faces]
         start = time.perf_counter()
         seed_write_keys(scene, seed_objects, frames, values)

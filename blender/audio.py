@@ -64,11 +64,11 @@ def sound_source(scene, strip) -> SoundSource:
     if strip.sound is None:
         raise AudienceError(f"strip '{strip.name}' has no sound")
     fps = compat.frames_per_second(scene)
-    first, last = strip.frame_final_start, strip.frame_final_end
+    first, last = compat.strip_range(strip)
     if last <= first:
         raise AudienceError(f"strip '{strip.name}' is trimmed to nothing")
-    # Sound time at a scene frame f is (f - frame_start) / fps + sound_offset.
-    start_s = (first - strip.frame_start) / fps + getattr(strip, "sound_offset", 0.0)
+    # Sound time at a scene frame f is (f - content_start) / fps + sound_offset.
+    start_s = (first - compat.strip_frame(strip, "content_start")) / fps + getattr(strip, "sound_offset", 0.0)
     path, tmp = _sound_file(strip.sound)
     return SoundSource(path, os.path.basename(strip.sound.filepath) or strip.sound.name, start_s,
                        start_s + (last - first) / fps, int(first), int(last), fps, float(strip.volume), tmp is not None)

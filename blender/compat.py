@@ -1,4 +1,5 @@
-"""Every difference between Blender 4.2, 4.4+ (slotted actions) and 5.0 (no Action.fcurves, strips) lives here."""
+"""Every difference between Blender 4.2, 4.4+ (slotted actions), 5.0 (no Action.fcurves, strips) and 5.2 (strip
+frame names) lives here."""
 from __future__ import annotations
 
 import bpy
@@ -27,6 +28,31 @@ def strips_collection_name(scene) -> str:
     """Name of the scene.sequence_editor collection holding every strip (for prop_search)."""
     editor = scene.sequence_editor
     return "strips_all" if editor is not None and hasattr(editor, "strips_all") else "sequences_all"
+
+
+# Blender 5.2 renamed the strips' frame properties (the old names are to go in 6.0): 5.2 name -> the name before.
+STRIP_FRAMES = {
+    "left_handle": "frame_final_start",          # the first frame the strip plays
+    "right_handle": "frame_final_end",           # the frame after the last one it plays
+    "content_start": "frame_start",              # where its content begins: the sound's 0 s (before any trim)
+    "content_duration": "frame_duration",        # the content's length, trims not counted
+    "left_handle_offset": "frame_offset_start",  # frames trimmed off the start
+    "right_handle_offset": "frame_offset_end",   # frames trimmed off the end
+}
+
+
+def strip_frame(strip, name: str):
+    """A strip's frame property by its 5.2 name (a key of STRIP_FRAMES); the old name before 5.2."""
+    return getattr(strip, name if hasattr(strip, name) else STRIP_FRAMES[name])
+
+
+def set_strip_frame(strip, name: str, value) -> None:
+    setattr(strip, name if hasattr(strip, name) else STRIP_FRAMES[name], value)
+
+
+def strip_range(strip) -> tuple:
+    """The first frame a strip plays and the frame after its last one."""
+    return strip_frame(strip, "left_handle"), strip_frame(strip, "right_handle")
 
 
 def is_sound_strip(strip) -> bool:
@@ -98,6 +124,14 @@ def new_nla_strip(track, name: str, start: int, action, datablock):
     if has_slots(action):
         strip.action_slot = _slot_for(action, datablock)
     return strip
+
+
+def shader_nodes(material):
+    """The material's shader node tree: 5.0 gives every material one (use_nodes is deprecated there); 4.x makes it
+    when use_nodes is switched on."""
+    if material.node_tree is None:
+        material.use_nodes = True
+    return material.node_tree
 
 
 def frames_per_second(scene) -> float:

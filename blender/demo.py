@@ -22,8 +22,7 @@ DEMO_KEYS = ("browInnerUp", "browDownLeft", "browDownRight", "eyeWideLeft", "eye
 def _material(name: str, color) -> bpy.types.Material:
     mat = bpy.data.materials.get(name) or bpy.data.materials.new(name)
     mat.diffuse_color = (*color, 1.0)
-    mat.use_nodes = True
-    bsdf = mat.node_tree.nodes.get("Principled BSDF")
+    bsdf = compat.shader_nodes(mat).nodes.get("Principled BSDF")
     if bsdf:
         bsdf.inputs["Base Color"].default_value = (*color, 1.0)
         bsdf.inputs["Roughness"].default_value = 0.6
@@ -139,8 +138,7 @@ def build_demo_scene(scene=None, rows: int = 3, per_row: int = 4, speech: str = 
     collection = build_audience(scene, rows, per_row)
     strip = add_speech(scene, speech)
     add_camera_and_light(scene, rows)
-    scene.frame_start = strip.frame_final_start
-    scene.frame_end = strip.frame_final_end
+    scene.frame_start, scene.frame_end = compat.strip_range(strip)
     return collection, strip
 
 

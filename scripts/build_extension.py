@@ -5,6 +5,8 @@
   .venv-5.0.1/bin/python scripts/build_extension.py --platform macos-arm64
 
 Wheels for any platform download fine from Linux (pip download --platform); numpy is never bundled (Blender's own).
+One zip per platform serves every supported Blender: it holds the wheels for Python 3.11 (Blender 4.2 to 5.0) and
+for Python 3.13 (5.1, 5.2), and Blender's installer (4.2 to 5.2, measured) installs only those for its own Python.
 The zip is validated with blender_ext.py, and checked to hold every wheel the manifest lists.
 """
 from __future__ import annotations
@@ -22,6 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # What the add-on imports at run time (numpy comes with Blender). librosa, scikit-learn and joblib are
 # for training and tests only: the features are computed with NumPy/SciPy (ml/features.py).
 PACKAGES = ["scipy==1.17.1", "soundfile==0.14.0", "soxr==1.1.0"]
+# The Pythons of the supported Blenders: 3.11 in 4.2 LTS to 5.0, 3.13 in 5.1 and 5.2 LTS.
+PYTHONS = ("3.11", "3.13")
 PLATFORMS = {
     # Blender platform: (pip --platform tags, xgboost package: the small CPU-only wheel exists for Linux/Windows only)
     "linux-x64": (["manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64"], "xgboost-cpu==3.2.0"),
@@ -30,7 +34,7 @@ PLATFORMS = {
     "macos-x64": ([f"macosx_10_{v}_x86_64" for v in (9, 13, 15)] + ["macosx_11_0_x86_64"], "xgboost==3.2.0"),
 }
 # Left out of the zip: development files (the manifest's own [build] excludes apply too).
-NOT_SHIPPED = ("tests", "bench", "docs", "dist", "scripts", "demo", "out", ".ci", "requirements.txt")
+NOT_SHIPPED = ("tests", "bench", "docs", "dist", "scripts", "demo", "out", ".ci", "requirements.txt", "pytest.ini")
 
 
 def blender_ext() -> str:
@@ -46,14 +50,19 @@ def blender_ext() -> str:
     return found[0]
 
 
-def download_wheels(platform: str, folder: str) -> list:
+def download_wheels(platform: str, python: str, folder: str) -> list:
+    """The wheels for one platform and one Python, numpy left out (it is downloaded only to resolve the others)."""
     tags, xgboost = PLATFORMS[platform]
-    os.makedirs(folder, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)  # no wheel of an older build left behind (pip's cache keeps them)
+    os.makedirs(folder)
     cmd = [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--only-binary=:all:",
-           "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311", "-d", folder]
+           "--python-version", python, "--implementation", "cp", "-d", folder]
     for tag in tags:
         cmd += ["--platform", tag]
-    subprocess.run(cmd + PACKAGES + [xgboost, "numpy==1.26.4"], check=True)
+    subprocess.run(cmd + PACKAGES, check=True)
+    # XGBoost without its dependencies: they are numpy and scipy, and for the full `xgboost` NVIDIA's NCCL, which
+    # pip would ask for on macOS too (it reads the "Linux only" marker against this machine, not the target).
+    subprocess.run(cmd + ["--no-deps", xgboost], check=True)
     wheels = sorted(glob.glob(os.path.join(folder, "*.whl")))
     return [w for w in wheels if not os.path.basename(w).startswith("numpy-")]
 
@@ -89,7 +98,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     tool = blender_ext()
     tags = os.path.join(os.path.dirname(tool), "..", "..", "..", "modules", "_bpy_internal", "extensions", "tags.py")
-    wheels = download_wheels(args.platform, os.path.join(args.out, f"wheels-{args.platform}"))
+    # Wheels both Pythons share (pure Python ones) are bundled once.
+    wheels = {}
+    for python in PYTHONS:
+        for w in download_wheels(args.platform, python, os.path.join(args.out, f"wheels-{args.platform}-py{python}")):
+            wheels.setdefault(os.path.basename(w), w)
+    wheels = sorted(wheels.values(), key=os.path.basename)
     staged = stage(args.platform, wheels, os.path.join(args.out, "stage", "audience_reactions"))
     zip_path = os.path.join(args.out, f"audience_reactions-{version()}-{args.platform.replace('-', '_')}.zip")
     if os.path.exists(zip_path):

@@ -16,7 +16,7 @@ def animate(**kw):
 def test_keys_on_every_face_within_strip(addon, demo_scene):
     scene, faces, strip = demo_scene
     assert animate(strip=strip.name, faces=faces.name) == {"FINISHED"}
-    first, last = strip.frame_final_start, strip.frame_final_end
+    first, last = sub(addon, "blender.compat").strip_range(strip)
     fps = scene.render.fps / scene.render.fps_base
     expected = int(np.floor((last - first) / fps / 0.5)) + 1
     for obj in faces.objects:
@@ -100,10 +100,11 @@ def test_artist_action_is_left_alone(addon, demo_scene):
 def test_offset_trim_and_fractional_fps(addon, demo_scene, tmp_path):
     scene, faces, strip = demo_scene
     scene.render.fps, scene.render.fps_base = 30000, 1001  # 29.97
-    strip.frame_start = 101
-    strip.frame_offset_start = 60   # the first 2 s are trimmed off
-    strip.frame_offset_end = 120
-    first, last = strip.frame_final_start, strip.frame_final_end
+    compat = sub(addon, "blender.compat")
+    compat.set_strip_frame(strip, "content_start", 101)
+    compat.set_strip_frame(strip, "left_handle_offset", 60)   # the first 2 s are trimmed off
+    compat.set_strip_frame(strip, "right_handle_offset", 120)
+    first, last = compat.strip_range(strip)
     assert animate(strip=strip.name, faces=faces.name) == {"FINISHED"}
     fps = 30000 / 1001
     for obj in faces.objects:
@@ -247,7 +248,8 @@ def test_emotion_timeline_visible_in_blender(addon, demo_scene):
     total = sum(v for _f, v in curves.values())
     np.testing.assert_allclose(total, 1.0, atol=1e-4)
     markers = [m for m in scene.timeline_markers if m.name.startswith(keys.MARKER_PREFIX)]
-    assert markers and markers[0].frame == strip.frame_final_start and markers[0].name == "audience: neutral"
+    first, _last = sub(addon, "blender.compat").strip_range(strip)
+    assert markers and markers[0].frame == first and markers[0].name == "audience: neutral"
     scene.timeline_markers.new("my shot note", frame=20)
     animate(strip=strip.name, faces=faces.name)  # re-run: markers replaced, not doubled
     assert len([m for m in scene.timeline_markers if m.name.startswith(keys.MARKER_PREFIX)]) == len(markers)
@@ -276,14 +278,15 @@ def test_key_tolerance_keeps_fewer_editable_keys(addon, demo_scene):
 def test_members_blink_on_their_own(addon, demo_scene):
     scene, faces, strip = demo_scene
     animate(strip=strip.name, faces=faces.name)
+    first, last = sub(addon, "blender.compat").strip_range(strip)
     blink_frames = []
     for obj in faces.objects:
         curves = face_curves(addon, obj, with_blinks=True)
         frames, values = curves["eyeBlinkLeft"]
         np.testing.assert_array_equal(frames, curves["eyeBlinkRight"][0])
-        seconds = (strip.frame_final_end - strip.frame_final_start) / scene.render.fps
+        seconds = (last - first) / scene.render.fps
         assert seconds / 6 - 1 <= np.count_nonzero(values == 1.0) <= seconds / 2 + 1
-        assert frames[0] >= strip.frame_final_start and frames[-1] <= strip.frame_final_end
+        assert frames[0] >= first and frames[-1] <= last
         assert np.all(np.min(np.abs(values[:, None] - np.array([0.0, 0.3, 1.0])), axis=1) < 1e-6)
         blink_frames.append(tuple(frames))
     assert len(set(blink_frames)) == len(blink_frames), "two members blink together"

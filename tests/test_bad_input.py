@@ -166,7 +166,8 @@ def test_fuzz_metadata_parser(addon, tmp_path):
 def test_strip_trimmed_to_almost_nothing(addon, audience, tmp_path):
     path = write_wav(str(tmp_path / "talk.wav"), 0.1 * np.ones(SR * 4, np.float32))
     strip = _strip_for(addon, bpy.context.scene, path)
-    strip.frame_offset_end = strip.frame_duration - 1  # one frame left
+    compat = sub(addon, "blender.compat")
+    compat.set_strip_frame(strip, "right_handle_offset", compat.strip_frame(strip, "content_duration") - 1)  # 1 frame
     _expect_error(strip.name, audience, r"plays only 0\.04 s of sound")
 
 
@@ -182,7 +183,9 @@ def test_one_hour_of_speech(addon, audience, tmp_path):
         for _ in range(int(np.ceil(3600 * SR / len(y)))):
             f.write(y)
     strip = _strip_for(addon, bpy.context.scene, path)
-    strip.frame_offset_end = strip.frame_duration - 3600 * bpy.context.scene.render.fps
+    compat = sub(addon, "blender.compat")
+    compat.set_strip_frame(strip, "right_handle_offset",
+                           compat.strip_frame(strip, "content_duration") - 3600 * bpy.context.scene.render.fps)
     assert bpy.ops.audience.animate(strip=strip.name, faces=audience.name) == {"FINISHED"}
     frames, values = face_curves(addon, audience.objects[0])["browDownLeft"]
     assert len(frames) == 7201 and np.isfinite(values).all() and values.max() > 0.2
