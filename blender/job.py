@@ -13,6 +13,7 @@ import numpy as np
 from ..crowd.members import blinks, react, shape_mood, temperament
 from ..crowd.presets import BLINKS, expression_table
 from ..crowd.simplify import keep_indices
+from ..ml import settings as ranges
 from ..ml.model import DEFAULT_MODEL_DIR, EmotionModel, ModelError
 from ..ml.timeline import Timeline, predict_timeline
 from . import audio, keys
@@ -149,6 +150,10 @@ def prepare(scene, settings: Settings) -> Job:
     """Check everything the user could have got wrong; nothing in the scene changes. Main thread."""
     import bpy
 
+    try:
+        ranges.check_all(vars(settings))
+    except ranges.SettingError as e:
+        raise AudienceError(str(e)) from None
     strip = audio.find_sound_strip(scene, settings.strip)
     faces, notes = find_faces(settings.faces)
     try:

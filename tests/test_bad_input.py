@@ -186,3 +186,32 @@ def test_one_hour_of_speech(addon, audience, tmp_path):
     assert bpy.ops.audience.animate(strip=strip.name, faces=audience.name) == {"FINISHED"}
     frames, values = face_curves(addon, audience.objects[0])["browDownLeft"]
     assert len(frames) == 7201 and np.isfinite(values).all() and values.max() > 0.2
+
+
+@pytest.mark.parametrize("setting", ["strength", "hold", "stagger", "smoothing", "idle", "tolerance", "contrast"])
+def test_operator_refuses_nan_settings(addon, audience, tmp_path, setting):
+    """F3/F4/F5 in Blender: from a script or the panel, a NaN setting is refused, the scene as it was.
+    (Blender itself clamps other out-of-range values to the properties' range, which is the checked one.)"""
+    value = float("nan")
+    path = write_wav(str(tmp_path / "talk.wav"), 0.1 * np.ones(SR * 2, np.float32))
+    strip = _strip_for(addon, bpy.context.scene, path)
+    before = _state()
+    with pytest.raises(RuntimeError, match="must be a number from"):
+        bpy.ops.audience.animate(strip=strip.name, faces=audience.name, **{setting: value})
+    assert _state() == before
+    panel = bpy.context.scene.audience
+    setattr(panel, setting, value)  # the tab's value, typed as an expression
+    with pytest.raises(RuntimeError, match="must be a number from"):
+        bpy.ops.audience.animate(strip=strip.name, faces=audience.name)
+    assert _state() == before
+
+
+def test_panel_operator_and_batch_share_one_range_per_setting(addon):
+    """One table of ranges: the tab's and the operator's properties take theirs from it."""
+    from ml.settings import RANGES
+
+    for props in (bpy.ops.audience.animate.get_rna_type().properties, bpy.context.scene.audience.bl_rna.properties):
+        for name, (label, low, high, _soft) in RANGES.items():
+            assert (props[name].hard_min, props[name].hard_max) == pytest.approx((low, high)), name
+            assert props[name].name == label
+
