@@ -14,6 +14,7 @@ from ..crowd.members import blinks, react, shape_mood, temperament
 from ..crowd.presets import BLINKS, expression_table
 from ..crowd.simplify import keep_indices
 from ..ml import settings as ranges
+from ..ml.audio import AudioError
 from ..ml.model import DEFAULT_MODEL_DIR, EmotionModel, ModelError
 from ..ml.timeline import Timeline, predict_timeline
 from . import audio, keys
@@ -208,7 +209,10 @@ def analyse(job: Job, progress=None, cancelled=lambda: False) -> Timeline:
             progress(0.05 + 0.75 * min(done / rate / expected, 1.0), "listening to the speech")
 
     progress(0.05, "decoding audio")
-    timeline = predict_timeline(heard(), job.model, job.settings.smoothing)
+    try:
+        timeline = predict_timeline(heard(), job.model, job.settings.smoothing)
+    except AudioError as e:
+        raise AudienceError(f"cannot analyse '{job.source.label}': {e}") from None
     if cancelled():
         raise Cancelled()
     return timeline
@@ -223,7 +227,8 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
     frames, index = key_frames(timeline.times, sound.first_frame, sound.fps)
     times = timeline.times[index]
     mood = shape_mood(timeline.probs[index], job.model.hop_s, job.settings.contrast, job.settings.hold)
-    result = Result(frames=frames, timeline=timeline, notes=list(job.notes), keys_per_face=len(frames),
+    result = Result(frames=frames, timeline=timeline, notes=list(job.notes) + [
+        f"'{sound.label}': {note}" for note in timeline.notes], keys_per_face=len(frames),
                     duration_s=timeline.duration_s)
     nla = []
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None

@@ -1,11 +1,12 @@
 """From a mono signal to an emotion timeline: one prediction every hop, windows that end at that time."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import features
+from .audio import AudioError
 from .model import EMOTIONS, EmotionModel
 
 # Below this fraction of speech frames in a window, the prediction fades toward neutral:
@@ -20,6 +21,7 @@ class Timeline:
     speech: np.ndarray   # (n,) fraction of the window that is speech
     duration_s: float = 0.0  # length of the audio analysed
     classes: tuple = EMOTIONS
+    notes: list = field(default_factory=list)  # what the user should know about the audio (clipped, NaN samples)
 
     @property
     def labels(self) -> list:
@@ -73,4 +75,17 @@ def predict_timeline(signal, model: EmotionModel, smoothing_s: float = 1.0) -> T
     probs = weight * probs + (1.0 - weight) * neutral
     probs = smooth(probs, model.hop_s, smoothing_s)
     probs = probs / probs.sum(axis=1, keepdims=True)
-    return Timeline(times, probs.astype(np.float32), fraction, duration, model.classes)
+    if not np.all(np.isfinite(probs)):  # never hand on garbage as a result
+        raise AudioError("its analysis gave no usable numbers")
+    return Timeline(times, probs.astype(np.float32), fraction, duration, model.classes, _notes(frames))
+
+
+def _notes(frames: features.Frames) -> list:
+    notes = []
+    if frames.not_finite:
+        notes.append(f"the audio holds {frames.not_finite} samples that are not numbers (NaN/inf): "
+                     "analysed as silence")
+    if frames.clipped:
+        notes.append(f"the audio goes far beyond full scale (peak {frames.peak:.3g}): {frames.clipped} samples "
+                     f"clipped at ±{features.LIMIT:g} for the analysis, which may be off there")
+    return notes

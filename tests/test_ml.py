@@ -375,3 +375,20 @@ def test_unknown_augmentation_is_refused(tmp_path):
     res = subprocess.run([sys.executable, "-m", "ml.train", str(tmp_path), "--augment", "reverb"], cwd=ROOT,
                          capture_output=True, text=True)
     assert res.returncode == 2 and "unknown augmentation reverb" in res.stderr
+
+
+def test_float_file_far_beyond_full_scale(model, tmp_path):
+    """F20: a float WAV at 1e30 gives finite probabilities without RuntimeWarnings, and a note that says so."""
+    import warnings
+
+    import soundfile
+
+    path = str(tmp_path / "loud.wav")
+    soundfile.write(path, (1e30 * tone(3.0).astype(np.float64)).astype(np.float32), SR, subtype="FLOAT")
+    from ml.audio import read_pieces
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tl = predict_timeline(read_pieces(path, SR), model)
+    assert np.isfinite(tl.probs).all() and np.allclose(tl.probs.sum(1), 1.0, atol=1e-5)
+    assert any("beyond full scale" in note for note in tl.notes), tl.notes
