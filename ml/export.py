@@ -36,5 +36,5 @@ def plot(timeline: Timeline, path: str, title: str = "") -> None:
     ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100, format="png")  # the name may be a temporary one without ".png"
     plt.close(fig)

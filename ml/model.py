@@ -33,6 +33,7 @@ class EmotionModel:
     hop_s: float
     feature_names: list
     metadata: dict = field(default_factory=dict)
+    files: tuple = ()   # the metadata and booster files it was read from
 
     @classmethod
     def load(cls, path: str = DEFAULT_MODEL_DIR) -> "EmotionModel":
@@ -61,7 +62,7 @@ class EmotionModel:
         # Blender's own threads can take many times that.
         booster.set_param({"nthread": 1})
         return cls(booster, tuple(meta["classes"]), int(meta["sample_rate"]), float(meta["window_s"]),
-                   float(meta["hop_s"]), list(meta["features"]), meta)
+                   float(meta["hop_s"]), list(meta["features"]), meta, (meta_path, model_path))
 
     def normalise(self, x: np.ndarray) -> np.ndarray:
         """Pooled windows of one recording (one speaker), as the model was trained to see them."""
