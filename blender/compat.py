@@ -95,9 +95,16 @@ def remove_fcurve(action, fcurve) -> None:
 
 def new_nla_strip(track, name: str, start: int, action, datablock):
     strip = track.strips.new(name, int(start), action)
+    set_strip_action(strip, action, datablock)
+    return strip
+
+
+def set_strip_action(strip, action, datablock) -> None:
+    """Let an NLA strip play `action` (with `datablock`'s slot on 4.4+)."""
+    if strip.action != action:
+        strip.action = action
     if has_slots(action):
         strip.action_slot = _slot_for(action, datablock)
-    return strip
 
 
 def frames_per_second(scene) -> float:

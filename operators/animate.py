@@ -134,9 +134,11 @@ class AUDIENCE_OT_clear(bpy.types.Operator):
     def execute(self, context):
         panel = context.scene.audience
         try:
-            n = job.clear(context.scene, self.faces or (panel.faces.name if panel.faces else ""))
+            n, notes = job.clear(context.scene, self.faces or (panel.faces.name if panel.faces else ""))
         except AudienceError as e:
             self.report({"ERROR"}, str(e))
             return {"CANCELLED"}
+        for note in notes:
+            self.report({"WARNING"}, note)
         self.report({"INFO"}, f"Removed audience keys from {n} faces")
         return {"FINISHED"}

@@ -29,8 +29,8 @@ def test_keys_module_writes_and_clears_without_audio(addon, empty_scene):
     obj = faces.objects[0]
     frames = np.arange(1, 101, 12, dtype=np.float64)
     values = np.linspace(0, 1, len(frames))
-    assert keys.write_face(obj.data.shape_keys, obj.name, {"jawOpen": (frames, values)}) == "ACTIVE"
+    assert keys.write_face(obj.data.shape_keys, obj.name, {"jawOpen": (frames, values)}).where == "ACTIVE"
     empty_scene.frame_set(int(frames[-1]))
     assert abs(obj.data.shape_keys.key_blocks["jawOpen"].value - 1.0) < 1e-5
-    assert keys.clear_face(obj.data.shape_keys)
+    assert keys.clear_face(obj.data.shape_keys) == []
     assert obj.data.shape_keys.animation_data.action is None
