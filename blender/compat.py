@@ -33,6 +33,24 @@ def is_sound_strip(strip) -> bool:
     return strip.type == "SOUND"
 
 
+def enclosing_metas(strip) -> list:
+    """The meta strips a strip is inside, innermost first."""
+    metas = []
+    meta = strip.parent_meta()
+    while meta is not None:
+        metas.append(meta)
+        meta = meta.parent_meta()
+    return metas
+
+
+def channel_muted(scene, strip) -> bool:
+    """The strip's channel (in its meta, or the sequencer) is muted."""
+    metas = enclosing_metas(strip)
+    owner = metas[0] if metas else scene.sequence_editor
+    channels = getattr(owner, "channels", None)
+    return bool(channels is not None and 0 <= strip.channel < len(channels) and channels[strip.channel].mute)
+
+
 def has_slots(action) -> bool:
     """Blender 4.4+ (slotted actions)."""
     return hasattr(action, "slots")

@@ -194,14 +194,13 @@ def prepare(scene, settings: Settings) -> Job:
         raise AudienceError(f"no object named '{settings.speaker}' to stagger the reactions from")
     model = load_model(settings.model)
     source = audio.sound_source(scene, strip)
+    audio.probe(source)  # "cannot decode" before any length: a text file makes a one-frame strip
     played = source.end_s - source.start_s
     if played < model.hop_s:
         audio.discard(source)
         raise AudienceError(f"strip '{strip.name}' plays only {played:.2f} s of sound; Animate Audience needs at "
                             f"least {model.hop_s:g} s (one prediction step)")
-    if strip.mute:
-        notes.append(f"strip '{strip.name}' is muted: animated from its sound anyway")
-    return Job(settings, source, model, names, table, plans, notes, scene.name)
+    return Job(settings, source, model, names, table, plans, notes + source.notes, scene.name)
 
 
 class Cancelled(Exception):
