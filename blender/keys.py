@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -68,21 +69,38 @@ def written_curves(action) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def fingerprint(fcurve) -> str:
-    """What a curve holds: its keys (frame, value, interpolation, handle types), modifiers and mute.
+KIND_ATTRIBUTES = ("interpolation", "handle_left_type", "handle_right_type")
+
+
+def fingerprint(fcurve, written=None) -> str:
+    """What a curve holds: its keys (frame, value, interpolation, handle types), modifiers, mute and lock.
 
     Moving, adding or deleting a key, or dragging a handle (an automatic handle becomes aligned), changes it.
+    `written`: the float32 (frame, value) pairs just written with foreach_set, whose keys all have the first
+    key's kinds: then nothing is read back (reading every key costs as much as writing it).
     """
     points = fcurve.keyframe_points
-    co = np.empty(2 * len(points), dtype=np.float32)
-    points.foreach_get("co", co)
-    digest = hashlib.sha256(co.tobytes())
-    kinds = np.empty(len(points), dtype=np.int32)
-    for attribute in ("interpolation", "handle_left_type", "handle_right_type"):
-        points.foreach_get(attribute, kinds)
-        digest.update(kinds.tobytes())
-    digest.update(f"{len(fcurve.modifiers)} {fcurve.mute}".encode())
+    if written is not None:
+        digest, first = hashlib.sha256(written.tobytes()), points[0]
+        for attribute in KIND_ATTRIBUTES:
+            digest.update(np.int32(_kind_value(attribute, getattr(first, attribute))).tobytes())
+    else:
+        co = np.empty(2 * len(points), dtype=np.float32)
+        points.foreach_get("co", co)
+        digest = hashlib.sha256(co.tobytes())
+        kinds = np.empty(len(points), dtype=np.int32)
+        for attribute in KIND_ATTRIBUTES:
+            points.foreach_get(attribute, kinds)
+            # Keys all of one kind (as written) count as one value, so a fresh curve needs no read-back.
+            digest.update(kinds[:1].tobytes() if len(kinds) and (kinds == kinds[0]).all() else kinds.tobytes())
+    digest.update(f"{len(fcurve.modifiers)} {fcurve.mute} {fcurve.lock}".encode())
     return digest.hexdigest()[:20]
+
+
+@lru_cache(maxsize=None)
+def _kind_value(attribute: str, identifier: str) -> int:
+    """The number foreach_get gives for a keyframe's enum value."""
+    return bpy.types.Keyframe.bl_rna.properties[attribute].enum_items[identifier].value
 
 
 def _find(datablock) -> tuple:
@@ -116,8 +134,12 @@ def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
     anim = datablock.animation_data or datablock.animation_data_create()
     copied = False
     if action is not None and _shared(action):
-        action, copied = action.copy(), True  # each face its own curves, the artist's curves in it included
-        action.name = name
+        copy, copied = action.copy(), True  # each face its own curves, the artist's curves in it included
+        if action.name == name:  # it is this face's: the other user keeps the original under the copy's name
+            spare, copy.name = copy.name, f"{name} (copy)"
+            action.name = spare
+        copy.name = name
+        action = copy
         if strip is None:
             compat.assign_action(anim, action)
         else:
@@ -156,13 +178,15 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
     kept = [path for path in curves if path in taken]
     new = {path: curve for path, curve in curves.items() if path not in taken and len(curve[0])}
     fcurves = compat.new_fcurves(action, datablock, list(new), group)
+    marks = {}
     for fc, (frames, values) in zip(fcurves, new.values()):
         fc.keyframe_points.add(len(frames))
         co = np.empty(2 * len(frames), dtype=np.float32)
         co[0::2], co[1::2] = frames, values
         fc.keyframe_points.foreach_set("co", co)
         fc.update()
-    action[TAG] = json.dumps({fc.data_path: fingerprint(fc) for fc in fcurves})
+        marks[fc.data_path] = fingerprint(fc, co)
+    action[TAG] = json.dumps(marks)
     return kept
 
 
@@ -203,6 +227,8 @@ def write_face(key, face_name: str, curves: dict) -> Written:
 
 def _shape_key_names(key, paths: list) -> list:
     """The shape keys whose values these paths animate (other paths as they are)."""
+    if not paths:
+        return []
     names = {shape_key_path(block.name): block.name for block in key.key_blocks}
     return [names.get(path, path) for path in paths]
 
@@ -242,7 +268,7 @@ def _clear(datablock):
     shared = _shared(action)
     if not shared:
         remove_written(action)
-    kept = [] if shared else [fc.data_path for fc in compat.existing_fcurves(action)]
+    kept = [] if shared else list(dict.fromkeys(fc.data_path for fc in compat.existing_fcurves(action)))
     if not kept:
         if strip is None:
             datablock.animation_data.action = None

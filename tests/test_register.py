@@ -30,6 +30,16 @@ def test_keys_module_writes_and_clears_without_audio(addon, empty_scene):
     frames = np.arange(1, 101, 12, dtype=np.float64)
     values = np.linspace(0, 1, len(frames))
     assert keys.write_face(obj.data.shape_keys, obj.name, {"jawOpen": (frames, values)}).where == "ACTIVE"
+    # The fingerprint noted while writing is the one read back from Blender: an untouched curve is the tool's.
+    action = obj.data.shape_keys.animation_data.action
+    fcurve = sub(addon, "blender.compat").existing_fcurves(action)[0]
+    assert keys.written_curves(action) == {fcurve.data_path: keys.fingerprint(fcurve)}
+    fcurve.keyframe_points[2].handle_left_type = "ALIGNED"  # a handle dragged
+    assert keys.written_curves(action) != {fcurve.data_path: keys.fingerprint(fcurve)}
+    fcurve.keyframe_points[2].handle_left_type = "AUTO_CLAMPED"
+    fcurve.lock = True  # locked by the artist: theirs
+    assert keys.written_curves(action) != {fcurve.data_path: keys.fingerprint(fcurve)}
+    fcurve.lock = False
     empty_scene.frame_set(int(frames[-1]))
     assert abs(obj.data.shape_keys.key_blocks["jawOpen"].value - 1.0) < 1e-5
     assert keys.clear_face(obj.data.shape_keys) == []
