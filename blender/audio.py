@@ -73,7 +73,7 @@ def sound_source(scene, strip) -> SoundSource:
             notes.append(f"strip '{strip.name}' is inside meta strip '{meta.name}', which plays it from frame "
                          f"{inside[0]} to {inside[1]}: keyed there only")
             first, last = inside
-        if meta.mute:
+        if meta.mute or compat.channel_muted(scene, meta):
             notes.append(f"meta strip '{meta.name}' is muted: the faces are animated from its sound anyway")
     if last <= first:
         raise AudienceError(f"strip '{strip.name}' is trimmed to nothing"

@@ -60,6 +60,8 @@ def check_outputs(outputs: dict, inputs: list) -> None:
             continue
         if os.path.isdir(path):
             raise Failure(f"{option} {path} is a folder; give a file name")
+        if os.path.exists(path) and not os.path.isfile(path):  # /dev/stdout, a pipe: cannot be replaced safely
+            raise Failure(f"{option} {path} is not a regular file; give a file name")
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
             raise Failure(f"{option}: folder does not exist: {folder}")

@@ -60,7 +60,8 @@ def parse(name: str):
         try:
             value = int(text) if whole else float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{RANGES[name][0]} must be a number, not {text!r}") from None
+            kind = "a whole number" if whole else "a number"
+            raise argparse.ArgumentTypeError(f"{RANGES[name][0]} must be {kind}, not {text!r}") from None
         try:
             return check(name, value)
         except SettingError as e:

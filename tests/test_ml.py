@@ -186,6 +186,10 @@ def test_predict_cli_exports_csv_and_plot(tmp_path):
     rows = csv_path.read_text().splitlines()
     assert rows[0].split(",") == ["time", *EMOTIONS, "speech", "label"] and len(rows) == 1 + 5
     assert png.read_bytes()[:4] == b"\x89PNG"
+    svg = tmp_path / "t.svg"  # the format follows the name, as matplotlib's own
+    subprocess.run([sys.executable, "-m", "ml.predict", wav, "--plot", str(svg)], cwd=ROOT, capture_output=True,
+                   check=True)
+    assert b"<svg" in svg.read_bytes()[:400]
 
 
 def test_predict_cli_says_what_is_wrong(tmp_path):
@@ -407,6 +411,7 @@ def test_predict_cli_failures_leave_no_output(tmp_path):
     assert "is the audio file" in _one_error_line(_predict(wav, "--csv", wav))
     assert "same file" in _one_error_line(_predict(wav, "--csv", tmp_path / "t.out", "--plot", tmp_path / "t.out"))
     assert "unrecognized arguments" in _one_error_line(_predict(wav, "--loud"))  # F6 for ml.predict too
+    assert "not a regular file" in _one_error_line(_predict(wav, "--csv", "/dev/null"))  # never replaced
     assert open(wav, "rb").read() == before and sorted(os.listdir(tmp_path)) == ["a.wav"]
 
 
