@@ -254,10 +254,9 @@ def test_text_file_as_a_sound_strip_cannot_be_decoded(addon, audience, tmp_path)
     _expect_error(strip.name, audience, "cannot decode 'notes.wav' as audio")
 
 
-def _meta_of(scene, strip):
+def _meta_of(addon, scene, strip):
     """Put `strip` into a new meta strip, as Blender's Make Meta Strip does."""
-    for other in (scene.sequence_editor.strips_all if hasattr(scene.sequence_editor, "strips_all")
-                  else scene.sequence_editor.sequences_all):
+    for other in sub(addon, "blender.compat").sequencer_strips(scene):
         other.select = other == strip
     try:
         bpy.ops.sequencer.meta_make()
@@ -275,7 +274,7 @@ def test_sound_inside_a_trimmed_or_muted_meta_strip(addon, audience, tmp_path):
     y, _ = librosa.load(demo.DEMO_SPEECH, sr=SR, duration=10.0)
     scene = bpy.context.scene
     strip = _strip_for(addon, scene, write_wav(str(tmp_path / "talk.wav"), y))
-    meta = _meta_of(scene, strip)
+    meta = _meta_of(addon, scene, strip)
     assert meta is not None and meta.frame_final_start == strip.frame_final_start == 1
     meta.frame_offset_start = 50   # the meta plays from frame 51 to 50 frames before the end
     meta.frame_offset_end = 49

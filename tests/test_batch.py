@@ -59,9 +59,7 @@ def test_batch_animates_saves_and_reports(addon, demo_blend, tmp_path):
 @needs_audio
 def test_batch_failures_exit_non_zero_with_one_line(addon, demo_blend, args, message):
     res = batch("--blend", demo_blend, *args)
-    assert res.returncode == 1
-    lines = [line for line in res.stderr.splitlines() if line.strip() and not line.startswith(("Freeing", "Error: Not freed"))]
-    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], res.stderr
+    assert message in _error_line(res), res.stderr
 
 
 def test_missing_blend_file():
