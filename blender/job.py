@@ -122,6 +122,15 @@ def find_faces(collection_name: str) -> tuple:
     return faces, notes
 
 
+def check_not_tweaking(named: list) -> None:
+    """Refuse while an NLA strip is being edited (tweak mode): Blender keeps the actions as they are then."""
+    tweaking = [name for name, datablock in named
+                if datablock is not None and datablock.animation_data and datablock.animation_data.use_tweak_mode]
+    if tweaking:
+        raise AudienceError(f"{_names(tweaking)} {'is' if len(tweaking) == 1 else 'are'} in NLA tweak mode: leave it "
+                            "(Tab in the NLA editor) and try again")
+
+
 def _names(names: list, most: int = 3) -> str:
     shown = ", ".join(names[:most])
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
@@ -164,6 +173,7 @@ def prepare(scene, settings: Settings) -> Job:
         raise AudienceError(str(e)) from None
     strip = audio.find_sound_strip(scene, settings.strip)
     faces, notes = find_faces(settings.faces)
+    check_not_tweaking([(o.name, k) for o, k in faces] + [("Speech Emotion", keys.emotion_object(scene))])
     try:
         names, table = expression_table(settings.preset, settings.mode, settings.custom)
     except ValueError as e:
@@ -304,14 +314,16 @@ def clear(scene, collection_name: str) -> tuple:
     """Remove what the tool wrote on the faces of a collection, and its markers and emotion empty in every
     scene that shows these faces; keep what the artist edited. Returns (faces cleared, notes)."""
     faces, _notes = find_faces(collection_name)
+    scenes = {scene.name: scene}
+    scenes.update((s.name, s) for obj, _key in faces for s in obj.users_scene)
+    check_not_tweaking([(o.name, k) for o, k in faces] + [("Speech Emotion", keys.emotion_object(s))
+                                                          for s in scenes.values()])
     kept, cleared = [], 0
     for obj, key in faces:
         names = keys.clear_face(key)
         if names is not None:
             cleared += 1
             kept += [f"{obj.name}: {name}" for name in names]
-    scenes = {scene.name: scene}
-    scenes.update((s.name, s) for obj, _key in faces for s in obj.users_scene)
     for each in scenes.values():
         kept += [f"Speech Emotion: {path}" for path in keys.clear_emotion(each)]
     notes = [f"kept {len(kept)} curves you edited or keyed yourself ({_names(kept)})"] if kept else []

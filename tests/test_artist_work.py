@@ -189,3 +189,23 @@ def audience_of_two(addon, empty_scene):
     if not HAS_AUDIO:
         pytest.skip("this bpy wheel is built without audio (4.2)")
     return empty_scene, sub(addon, "blender.demo").build_audience(empty_scene, rows=1, per_row=2)
+
+
+def test_nla_tweak_mode_is_refused_and_changes_nothing(addon, demo_scene):
+    """Found testing: while the artist edits the tool's NLA strip (tweak mode) Blender keeps the actions as
+    they are; Animate and Remove half-ran and failed with a traceback. Now a clear message, nothing changed."""
+    scene, faces, strip = demo_scene
+    obj = faces.objects[0]
+    obj.data.shape_keys.key_blocks["mouthSmileLeft"].keyframe_insert("value", frame=1)
+    animate(strip=strip.name, faces=faces.name)
+    anim = obj.data.shape_keys.animation_data
+    track = next(t for t in anim.nla_tracks if t.strips)
+    track.strips[0].select = True
+    anim.nla_tracks.active = track
+    anim.use_tweak_mode = True
+    assert anim.use_tweak_mode
+    before = sorted(a.name for a in bpy.data.actions), len(scene.timeline_markers)
+    for run in (lambda: animate(strip=strip.name, faces=faces.name), lambda: bpy.ops.audience.clear(faces=faces.name)):
+        with pytest.raises(RuntimeError, match=f"{obj.name} is in NLA tweak mode"):
+            run()
+        assert (sorted(a.name for a in bpy.data.actions), len(scene.timeline_markers)) == before
