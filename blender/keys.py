@@ -331,11 +331,13 @@ def write_emotion(scene, frames: np.ndarray, probs: np.ndarray, classes, labels)
 
 def remove_markers(scene) -> None:
     """Remove the markers the tool made (those still with the name and frame it gave them)."""
+    found = {}
+    for marker in scene.timeline_markers:  # the newest last: an artist's marker of the same name and frame was first
+        found.setdefault((marker.name, marker.frame), []).append(marker)
     for name, frame in _json(scene, MARKERS, []):
-        # The newest first: an artist's marker of the same name and frame was there before ours.
-        marker = next((m for m in reversed(list(scene.timeline_markers)) if m.name == name and m.frame == frame), None)
-        if marker is not None:
-            scene.timeline_markers.remove(marker)
+        same = found.get((name, frame))
+        if same:
+            scene.timeline_markers.remove(same.pop())
     if MARKERS in scene.keys():
         del scene[MARKERS]
 
