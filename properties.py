@@ -3,6 +3,7 @@ import bpy
 
 from .blender import compat
 from .crowd.presets import EMOTIONS, MODES, PRESETS
+from .ml.settings import limits
 
 
 def _sound_strip_names(self, context, edit_text):
@@ -51,24 +52,24 @@ class AudienceSettings(bpy.types.PropertyGroup):
     expressions: bpy.props.CollectionProperty(type=AudienceExpression)
     expression_index: bpy.props.IntProperty()
     mode: bpy.props.EnumProperty(name="Reaction", items=MODE_ITEMS, default="MIRROR")
-    contrast: bpy.props.FloatProperty(name="Contrast", default=1.0, min=0.1, soft_max=4.0,
+    contrast: bpy.props.FloatProperty(name="Contrast", default=1.0, **limits("contrast"),
                                       description="Above 1 the crowd picks one emotion, below 1 it shows a mix")
-    hold: bpy.props.FloatProperty(name="Minimum Hold", default=0.0, min=0.0, soft_max=5.0, unit="TIME_ABSOLUTE",
+    hold: bpy.props.FloatProperty(name="Minimum Hold", default=0.0, **limits("hold"), unit="TIME_ABSOLUTE",
                                   description="A new emotion must last this long before the crowd follows (seconds)")
-    strength: bpy.props.FloatProperty(name="Strength", default=1.0, min=0.0, soft_max=1.5,
+    strength: bpy.props.FloatProperty(name="Strength", default=1.0, **limits("strength"),
                                       description="How strongly the audience reacts")
-    smoothing: bpy.props.FloatProperty(name="Smoothing", default=1.0, min=0.0, soft_max=5.0, unit="TIME_ABSOLUTE",
+    smoothing: bpy.props.FloatProperty(name="Smoothing", default=1.0, **limits("smoothing"), unit="TIME_ABSOLUTE",
                                        description="Time the audience takes to change mood (seconds)")
-    tolerance: bpy.props.FloatProperty(name="Key Tolerance", default=0.0, min=0.0, soft_max=0.1, precision=3,
+    tolerance: bpy.props.FloatProperty(name="Key Tolerance", default=0.0, **limits("tolerance"), precision=3,
                                        description="Keep only the keys needed to stay this close to the reaction "
                                                    "(0: a key every 0.5 s)")
     blink: bpy.props.BoolProperty(name="Blinks", default=True,
                                   description="Key blinks on faces that have blink shape keys (eyeBlinkLeft, ...)")
-    idle: bpy.props.FloatProperty(name="Idle Motion", default=0.0, min=0.0, soft_max=0.2,
+    idle: bpy.props.FloatProperty(name="Idle Motion", default=0.0, **limits("idle"),
                                   description="Every shape key sways slowly by up to this much, even in silence")
     speaker: bpy.props.PointerProperty(name="Speaker", type=bpy.types.Object,
                                        description="Optional: members further from this object react later")
-    stagger: bpy.props.FloatProperty(name="Stagger", default=0.05, min=0.0, soft_max=0.5, unit="TIME_ABSOLUTE",
+    stagger: bpy.props.FloatProperty(name="Stagger", default=0.05, **limits("stagger"), unit="TIME_ABSOLUTE",
                                      description="Extra reaction delay per metre from the speaker (seconds)")
-    seed: bpy.props.IntProperty(name="Seed", default=0, min=0,
+    seed: bpy.props.IntProperty(name="Seed", default=0, **limits("seed"),
                                 description="Each seed gives every member another delay, intensity and jitter")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 import numpy as np
@@ -56,22 +56,71 @@ class SoundSource:
     first_frame: int
     last_frame: int
     fps: float
-    volume: float
     temporary: bool = False   # a packed sound written to a temp file; removed after decoding
+    notes: list = field(default_factory=list)   # what the strip does to the sound that the analysis ignores
 
 
 def sound_source(scene, strip) -> SoundSource:
+    """What to decode for the frames the strip plays, inside the meta strips it is in."""
     if strip.sound is None:
         raise AudienceError(f"strip '{strip.name}' has no sound")
     fps = compat.frames_per_second(scene)
     first, last = compat.strip_range(strip)
+    notes, metas = [], compat.enclosing_metas(strip)
+    for meta in metas:
+        meta_first, meta_last = compat.strip_range(meta)
+        inside = max(first, meta_first), min(last, meta_last)
+        if inside != (first, last):
+            notes.append(f"strip '{strip.name}' is inside meta strip '{meta.name}', which plays it from frame "
+                         f"{inside[0]} to {inside[1]}: keyed there only")
+            first, last = inside
+        if meta.mute or compat.channel_muted(scene, meta):
+            notes.append(f"meta strip '{meta.name}' is muted: the faces are animated from its sound anyway")
     if last <= first:
-        raise AudienceError(f"strip '{strip.name}' is trimmed to nothing")
+        raise AudienceError(f"strip '{strip.name}' is trimmed to nothing"
+                            + (" by the meta strips it is in" if metas else ""))
+    if strip.mute or compat.channel_muted(scene, strip):
+        notes.append(f"strip '{strip.name}' is muted: the faces are animated from its sound anyway")
+    notes += _volume_notes(scene, strip)
     # Sound time at a scene frame f is (f - content_start) / fps + sound_offset.
     start_s = (first - compat.strip_frame(strip, "content_start")) / fps + getattr(strip, "sound_offset", 0.0)
     path, tmp = _sound_file(strip.sound)
     return SoundSource(path, os.path.basename(strip.sound.filepath) or strip.sound.name, start_s,
-                       start_s + (last - first) / fps, int(first), int(last), fps, float(strip.volume), tmp is not None)
+                       start_s + (last - first) / fps, int(first), int(last), fps, tmp is not None, notes)
+
+
+def _volume_notes(scene, strip) -> list:
+    """The analysis hears the sound itself: a strip's volume (keyed or not) changes what plays, not the faces."""
+    path = strip.path_from_id("volume")
+    anim = scene.animation_data
+    curves = list(anim.drivers) if anim else []
+    for action in ([anim.action] + [s.action for t in anim.nla_tracks for s in t.strips]) if anim else []:
+        curves += compat.existing_fcurves(action) if action is not None else []
+    if any(fc.data_path == path for fc in curves):
+        return [f"strip '{strip.name}' has animated volume: the faces react to the sound at full level "
+                "throughout (the volume changes only what plays)"]
+    if abs(strip.volume - 1.0) > 1e-6:
+        return [f"strip '{strip.name}' plays at volume {strip.volume:g}: the faces react to the sound at full "
+                "level (the volume changes only what plays)"]
+    return []
+
+
+def probe(source: SoundSource) -> None:
+    """Check that the file decodes (its header, read by libsndfile or else Blender's decoder); AudienceError if not."""
+    try:
+        next(read_pieces(source.path, 8000, 0.0, 0.0), None)
+        return
+    except AudioError as e:
+        first = e
+    import aud
+
+    try:
+        if aud.Sound(source.path).specs[0] > 0:
+            return
+    except Exception:  # aud raises its own error type for files it cannot read
+        pass
+    discard(source)
+    raise AudienceError(f"cannot decode '{source.label}' as audio ({first})")
 
 
 def pieces(source: SoundSource, rate: int) -> Iterator[np.ndarray]:
@@ -91,10 +140,9 @@ def pieces(source: SoundSource, rate: int) -> Iterator[np.ndarray]:
             stream, first = iter(()), _decode_with_aud(source, rate)
         if first is None or not len(first):
             raise AudienceError(f"'{source.label}' holds no audio in the strip's range")
-        yield first * source.volume
+        yield first
         try:
-            for piece in stream:
-                yield piece * source.volume
+            yield from stream
         except AudioError as e:
             raise AudienceError(f"cannot decode '{source.label}' as audio ({e})") from None
     finally:

@@ -59,6 +59,24 @@ def is_sound_strip(strip) -> bool:
     return strip.type == "SOUND"
 
 
+def enclosing_metas(strip) -> list:
+    """The meta strips a strip is inside, innermost first."""
+    metas = []
+    meta = strip.parent_meta()
+    while meta is not None:
+        metas.append(meta)
+        meta = meta.parent_meta()
+    return metas
+
+
+def channel_muted(scene, strip) -> bool:
+    """The strip's channel (in its meta, or the sequencer) is muted."""
+    metas = enclosing_metas(strip)
+    owner = metas[0] if metas else scene.sequence_editor
+    channels = getattr(owner, "channels", None)
+    return bool(channels is not None and 0 <= strip.channel < len(channels) and channels[strip.channel].mute)
+
+
 def has_slots(action) -> bool:
     """Blender 4.4+ (slotted actions)."""
     return hasattr(action, "slots")
@@ -121,9 +139,16 @@ def remove_fcurve(action, fcurve) -> None:
 
 def new_nla_strip(track, name: str, start: int, action, datablock):
     strip = track.strips.new(name, int(start), action)
+    set_strip_action(strip, action, datablock)
+    return strip
+
+
+def set_strip_action(strip, action, datablock) -> None:
+    """Let an NLA strip play `action` (with `datablock`'s slot on 4.4+)."""
+    if strip.action != action:
+        strip.action = action
     if has_slots(action):
         strip.action_slot = _slot_for(action, datablock)
-    return strip
 
 
 def shader_nodes(material):

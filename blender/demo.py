@@ -94,6 +94,7 @@ def add_face(name: str, location, collection, skin) -> bpy.types.Object:
     for key_name, offset in _shape_offsets(co, parts).items():
         kb = obj.shape_key_add(name=key_name, from_mix=False)
         kb.data.foreach_set("co", (co + offset).ravel())
+        kb.value = 0.0  # at rest until animated (Blender 5.0 makes new shape keys at 1.0)
     return obj
 
 

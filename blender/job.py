@@ -13,6 +13,8 @@ import numpy as np
 from ..crowd.members import blinks, react, shape_mood, temperament
 from ..crowd.presets import BLINKS, expression_table
 from ..crowd.simplify import keep_indices
+from ..ml import settings as ranges
+from ..ml.audio import AudioError
 from ..ml.model import DEFAULT_MODEL_DIR, EmotionModel, ModelError
 from ..ml.timeline import Timeline, predict_timeline
 from . import audio, keys
@@ -120,6 +122,15 @@ def find_faces(collection_name: str) -> tuple:
     return faces, notes
 
 
+def check_not_tweaking(named: list) -> None:
+    """Refuse while an NLA strip is being edited (tweak mode): Blender keeps the actions as they are then."""
+    tweaking = [name for name, datablock in named
+                if datablock is not None and datablock.animation_data and datablock.animation_data.use_tweak_mode]
+    if tweaking:
+        raise AudienceError(f"{_names(tweaking)} {'is' if len(tweaking) == 1 else 'are'} in NLA tweak mode: leave it "
+                            "(Tab in the NLA editor) and try again")
+
+
 def _names(names: list, most: int = 3) -> str:
     shown = ", ".join(names[:most])
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
@@ -140,28 +151,48 @@ class Job:
     model: EmotionModel
     names: list                 # the preset's shape-key names
     table: np.ndarray           # emotions x names
-    faces: list                 # [(object name, [indices into names it has])]
+    faces: list                 # [(object name, [indices into names it has], [blink shape keys it has])]
     notes: list
     scene: str                  # scene name, for the emotion markers
+
+
+def driven_shape_keys(key) -> set:
+    """Shape keys a (working) driver sets: keys on them could never show."""
+    drivers = key.animation_data.drivers if key.animation_data else []
+    paths = {fc.data_path for fc in drivers if not fc.mute}
+    return {block.name for block in key.key_blocks if keys.shape_key_path(block.name) in paths}
 
 
 def prepare(scene, settings: Settings) -> Job:
     """Check everything the user could have got wrong; nothing in the scene changes. Main thread."""
     import bpy
 
+    try:
+        ranges.check_all(vars(settings))
+    except ranges.SettingError as e:
+        raise AudienceError(str(e)) from None
     strip = audio.find_sound_strip(scene, settings.strip)
     faces, notes = find_faces(settings.faces)
+    check_not_tweaking([(o.name, k) for o, k in faces] + [("Speech Emotion", keys.emotion_object(scene))])
     try:
         names, table = expression_table(settings.preset, settings.mode, settings.custom)
     except ValueError as e:
         raise AudienceError(str(e)) from None
-    plans = []
+    plans, driven = [], []
+    blink_names = BLINKS.get(settings.preset, ()) if settings.blink else ()
     for obj, key in faces:
-        have = [i for i, n in enumerate(names) if n in key.key_blocks]
+        set_by_driver = driven_shape_keys(key)
+        driven += [f"{obj.name}: {n}" for n in (*names, *blink_names) if n in set_by_driver]
+        free = set(key.key_blocks.keys()) - set_by_driver
+        have = [i for i, n in enumerate(names) if n in free]
         if have:
-            plans.append((obj.name, have))
+            plans.append((obj.name, have, [b for b in blink_names if b in free]))
+    if driven:
+        notes.append(f"{len(driven)} shape keys are set by drivers, so keys on them could never show: "
+                     f"not keyed ({_names(driven)})")
     if not plans:
-        raise AudienceError(f"preset {settings.preset} names no shape key the faces have "
+        raise AudienceError(f"preset {settings.preset} names no shape key the faces have"
+                            f"{' that no driver sets' if driven else ''} "
                             f"(faces have e.g. {_names([kb.name for kb in faces[0][1].key_blocks[1:]])})")
     unused = sorted({n for _o, key in faces for n in names if n not in key.key_blocks})
     if unused:
@@ -173,14 +204,13 @@ def prepare(scene, settings: Settings) -> Job:
         raise AudienceError(f"no object named '{settings.speaker}' to stagger the reactions from")
     model = load_model(settings.model)
     source = audio.sound_source(scene, strip)
+    audio.probe(source)  # "cannot decode" before any length: a text file makes a one-frame strip
     played = source.end_s - source.start_s
     if played < model.hop_s:
         audio.discard(source)
         raise AudienceError(f"strip '{strip.name}' plays only {played:.2f} s of sound; Animate Audience needs at "
                             f"least {model.hop_s:g} s (one prediction step)")
-    if strip.mute:
-        notes.append(f"strip '{strip.name}' is muted: animated from its sound anyway")
-    return Job(settings, source, model, names, table, plans, notes, scene.name)
+    return Job(settings, source, model, names, table, plans, notes + source.notes, scene.name)
 
 
 class Cancelled(Exception):
@@ -203,7 +233,10 @@ def analyse(job: Job, progress=None, cancelled=lambda: False) -> Timeline:
             progress(0.05 + 0.75 * min(done / rate / expected, 1.0), "listening to the speech")
 
     progress(0.05, "decoding audio")
-    timeline = predict_timeline(heard(), job.model, job.settings.smoothing)
+    try:
+        timeline = predict_timeline(heard(), job.model, job.settings.smoothing)
+    except AudioError as e:
+        raise AudienceError(f"cannot analyse '{job.source.label}': {e}") from None
     if cancelled():
         raise Cancelled()
     return timeline
@@ -218,11 +251,12 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
     frames, index = key_frames(timeline.times, sound.first_frame, sound.fps)
     times = timeline.times[index]
     mood = shape_mood(timeline.probs[index], job.model.hop_s, job.settings.contrast, job.settings.hold)
-    result = Result(frames=frames, timeline=timeline, notes=list(job.notes), keys_per_face=len(frames),
+    result = Result(frames=frames, timeline=timeline, notes=list(job.notes) + [
+        f"'{sound.label}': {note}" for note in timeline.notes], keys_per_face=len(frames),
                     duration_s=timeline.duration_s)
-    nla = []
+    nla, yours, copied = [], [], []
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
-    for n, (name, have) in enumerate(job.faces):
+    for n, (name, have, blink_names) in enumerate(job.faces):
         obj = bpy.data.objects.get(name)
         if obj is None or obj.type != "MESH" or obj.data.shape_keys is None:
             result.notes.append(f"'{name}' was removed while the speech was analysed: skipped")
@@ -236,26 +270,37 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
         for j, i in enumerate(have):
             kept = keep_indices(frames, values[j], job.settings.tolerance)
             curves[job.names[i]] = (frames[kept], values[j][kept])
-            result.keys_written += len(kept)
-            result.curves += 1
-        blink_names = [b for b in BLINKS.get(job.settings.preset, ()) if b in obj.data.shape_keys.key_blocks]
-        if job.settings.blink and blink_names:
+        if blink_names:
             blink_frames, blink_values = blinks(result.duration_s, member, sound.fps)
             inside = sound.first_frame + blink_frames <= sound.last_frame
             for blink_name in blink_names:
                 curves[blink_name] = (sound.first_frame + blink_frames[inside], blink_values[inside])
-        where = keys.write_face(obj.data.shape_keys, name, curves)
-        if where == "NLA":
+        written = keys.write_face(obj.data.shape_keys, name, curves)
+        reactions = [job.names[i] for i in have if job.names[i] not in written.kept]
+        result.curves += len(reactions)
+        result.keys_written += sum(len(curves[n][0]) for n in reactions)
+        if written.where == "NLA":
             nla.append(name)
+        yours += [f"{name}: {shape_key}" for shape_key in written.kept]
+        if written.copied:
+            copied.append(name)
         result.faces.append(name)
         progress(0.8 + 0.2 * (n + 1) / len(job.faces), f"keyed {name}")
     scene = bpy.data.scenes.get(job.scene)
     if scene is not None:
         labels = timeline.labels  # a property that argmaxes every row: read once, not once per key
-        keys.write_emotion(scene, frames, timeline.probs[index], timeline.classes, [labels[i] for i in index])
+        emotion = keys.write_emotion(scene, frames, timeline.probs[index], timeline.classes,
+                                     [labels[i] for i in index])
+        yours += [f"Speech Emotion: {path}" for path in emotion.kept]
     if nla:
         result.notes.append(f"{len(nla)} faces already had an action: keys went onto the NLA track "
                             f"'{keys.NLA_TRACK}' ({_names(nla)})")
+    if yours:
+        result.notes.append(f"kept {len(yours)} curves you edited or keyed yourself, not re-animated "
+                            f"({_names(yours)}); delete a curve to let Animate write it again")
+    if copied:
+        result.notes.append(f"{len(copied)} faces shared the tool's action with another face: each now has its "
+                            f"own ({_names(copied)})")
     return result
 
 
@@ -265,8 +310,21 @@ def animate(scene, settings: Settings, progress=None) -> Result:
     return write(job, analyse(job, progress), progress)
 
 
-def clear(scene, collection_name: str) -> int:
-    """Remove what the tool wrote on the faces of a collection and the emotion markers; return faces cleared."""
+def clear(scene, collection_name: str) -> tuple:
+    """Remove what the tool wrote on the faces of a collection, and its markers and emotion empty in every
+    scene that shows these faces; keep what the artist edited. Returns (faces cleared, notes)."""
     faces, _notes = find_faces(collection_name)
-    keys.clear_emotion(scene)
-    return sum(keys.clear_face(key) for _obj, key in faces)
+    scenes = {scene.name: scene}
+    scenes.update((s.name, s) for obj, _key in faces for s in obj.users_scene)
+    check_not_tweaking([(o.name, k) for o, k in faces] + [("Speech Emotion", keys.emotion_object(s))
+                                                          for s in scenes.values()])
+    kept, cleared = [], 0
+    for obj, key in faces:
+        names = keys.clear_face(key)
+        if names is not None:
+            cleared += 1
+            kept += [f"{obj.name}: {name}" for name in names]
+    for each in scenes.values():
+        kept += [f"Speech Emotion: {path}" for path in keys.clear_emotion(each)]
+    notes = [f"kept {len(kept)} curves you edited or keyed yourself ({_names(kept)})"] if kept else []
+    return cleared, notes

@@ -127,6 +127,8 @@ def load_preset(path: str) -> dict:
         raise ValueError(f"cannot read preset {path}: {e.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ValueError(f"preset {path} is not a JSON file") from None
+    except RecursionError:  # "[[[[...": nested deeper than Python's parser goes
+        raise ValueError(f"preset {path} is nested too deeply to be an expression preset") from None
     if not isinstance(data, dict) or data.get("format") != PRESET_FORMAT or data.get("version") != 1:
         raise ValueError(f"{path} is not an Audience Reactions expression preset (version 1)")
     return check_table(data.get("expressions"))

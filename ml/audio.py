@@ -6,6 +6,7 @@ hears the same samples it was trained on.
 """
 from __future__ import annotations
 
+import os
 from typing import Iterator
 
 import numpy as np
@@ -26,6 +27,11 @@ def read_pieces(source, rate: int, start_s: float = 0.0, end_s: float | None = N
     import soundfile
     import soxr
 
+    if isinstance(source, (str, bytes, os.PathLike)):
+        try:
+            open(source, "rb").close()  # libsndfile says only "System error." for a missing or unreadable file
+        except OSError as e:
+            raise AudioError(e.strerror or str(e)) from None
     try:
         f = soundfile.SoundFile(source)
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as e:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import os
 
 import numpy as np
 
@@ -36,5 +37,6 @@ def plot(timeline: Timeline, path: str, title: str = "") -> None:
     ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    # The format from the name's extension, PNG without one (matplotlib would append ".png" to the name).
+    fig.savefig(path, dpi=100, format=os.path.splitext(path)[1][1:].lower() or "png")
     plt.close(fig)

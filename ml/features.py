@@ -54,6 +54,9 @@ VOICED_NAMES = ("log_f0", "dlog_f0")
 
 CHUNK_S = 30.0   # at most this much signal is analysed at once: memory stays flat however long the speech
 DELTA_WIDTH = 9  # frames in the regression behind each delta (as librosa.feature.delta's default)
+# Samples beyond this (80 dB over full scale) are clipped to it: a float file at 1e30 would overflow the
+# spectra. Below it the level does not matter (the features are relative to the speaker's own voice).
+LIMIT = 1e4
 
 
 class Frames(NamedTuple):
@@ -61,6 +64,9 @@ class Frames(NamedTuple):
     speech: np.ndarray   # [n_frames] bool
     n_samples: int       # samples analysed
     voiced: np.ndarray   # [n_frames] bool: speech frames with a clear pitch
+    clipped: int = 0     # samples beyond LIMIT (a broken float file), clipped to it
+    not_finite: int = 0  # NaN/inf samples, analysed as silence
+    peak: float = 0.0    # the largest finite magnitude before clipping
 
 
 def frame_features(signal, sr: int = SAMPLE_RATE, threads: int = 2) -> Frames:
@@ -75,8 +81,9 @@ def frame_features(signal, sr: int = SAMPLE_RATE, threads: int = 2) -> Frames:
         raise ValueError(f"expected {SAMPLE_RATE} Hz audio, got {sr} Hz")
     blocks, pending, n_samples = [], deque(), 0
     tail = np.zeros(0, dtype=np.float32)
+    odd = {"clipped": 0, "not_finite": 0, "peak": 0.0}
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        for piece in _pieces(signal, int(CHUNK_S * sr)):
+        for piece in _pieces(signal, int(CHUNK_S * sr), odd):
             n_samples += len(piece)
             buf = np.concatenate([tail, piece])
             n = 0 if len(buf) < N_FFT else 1 + (len(buf) - N_FFT) // HOP
@@ -109,7 +116,7 @@ def frame_features(signal, sr: int = SAMPLE_RATE, threads: int = 2) -> Frames:
     # Deltas over all frames at once, after the pitch is held through unvoiced frames: they see what the model sees.
     dmfcc[:] = _causal_delta(mfcc)
     dtracks[:] = _causal_delta(tracks)
-    return Frames(feats, speech, n_samples, voiced)
+    return Frames(feats, speech, n_samples, voiced, odd["clipped"], odd["not_finite"], odd["peak"])
 
 
 def _hold_voiced_pitch(log_f0: np.ndarray, voiced: np.ndarray) -> None:
@@ -126,16 +133,24 @@ def _hold_voiced_pitch(log_f0: np.ndarray, voiced: np.ndarray) -> None:
     log_f0[:] = log_f0[last]
 
 
-def _pieces(signal, most: int):
-    """Mono float32 pieces of at most `most` samples, non-finite values zeroed."""
+def _pieces(signal, most: int, odd: dict):
+    """Mono float32 pieces of at most `most` samples, non-finite values zeroed and values beyond LIMIT
+    clipped to it; `odd` counts both."""
     for piece in (signal,) if isinstance(signal, np.ndarray) else signal:
         piece = np.asarray(piece)
         if piece.ndim != 1:
             raise ValueError("expected mono audio (one channel)")
         for start in range(0, len(piece), most):
             part = np.asarray(piece[start:start + most], dtype=np.float32)
-            if not np.all(np.isfinite(part)):
-                part = np.nan_to_num(part, nan=0.0, posinf=0.0, neginf=0.0)
+            finite = np.isfinite(part)
+            if not finite.all():
+                odd["not_finite"] += int(len(part) - np.count_nonzero(finite))
+                part = np.where(finite, part, np.float32(0.0))
+            peak = float(np.max(np.abs(part))) if len(part) else 0.0
+            odd["peak"] = max(odd["peak"], peak)
+            if peak > LIMIT:
+                odd["clipped"] += int(np.count_nonzero(np.abs(part) > LIMIT))
+                part = np.clip(part, -LIMIT, LIMIT)
             yield part
 
 

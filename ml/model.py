@@ -34,6 +34,7 @@ class EmotionModel:
     feature_names: list         # the pooled features it reads, by name (a subset of features.POOLED_NAMES)
     metadata: dict = field(default_factory=dict)
     temperature: float = 1.0    # probabilities are softmax(margin / temperature): calibrated in training
+    files: tuple = ()   # the metadata and booster files it was read from
 
     def __post_init__(self):
         self.columns = np.array([features.POOLED_NAMES.index(n) for n in self.feature_names])
@@ -65,7 +66,8 @@ class EmotionModel:
         # Blender's own threads can take many times that.
         booster.set_param({"nthread": 1})
         return cls(booster, tuple(meta["classes"]), int(meta["sample_rate"]), float(meta["window_s"]),
-                   float(meta["hop_s"]), list(meta["features"]), meta, float(meta.get("temperature", 1.0)))
+                   float(meta["hop_s"]), list(meta["features"]), meta, float(meta.get("temperature", 1.0)),
+                   (meta_path, model_path))
 
     def normalise(self, x: np.ndarray) -> np.ndarray:
         """The model's columns of one recording's pooled windows (one speaker), as it was trained to see them."""

@@ -1,11 +1,12 @@
 """From a mono signal to an emotion timeline: one prediction every hop, windows that end at that time."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import features
+from .audio import AudioError
 from .model import EMOTIONS, EmotionModel
 
 # Below this fraction of speech frames in a window, the prediction fades toward neutral:
@@ -22,6 +23,7 @@ class Timeline:
     classes: tuple = EMOTIONS
     heard: np.ndarray = None  # (n,) how much of each window lies in the audio (0-1): the first ones are short
     raw: np.ndarray = None    # (n, 8) the model's calibrated probabilities, before fading and smoothing
+    notes: list = field(default_factory=list)  # what the user should know about the audio (clipped, NaN samples)
 
     @property
     def labels(self) -> list:
@@ -88,5 +90,18 @@ def predict_timeline(signal, model: EmotionModel, smoothing_s: float = 1.0) -> T
     probs = weight * probs + (1.0 - weight) * neutral
     probs = smooth(probs, model.hop_s, smoothing_s)
     probs = probs / probs.sum(axis=1, keepdims=True)
+    if not np.all(np.isfinite(probs)):  # never hand on garbage as a result
+        raise AudioError("its analysis gave no usable numbers")
     heard = np.clip(times / model.window_s, 0.0, 1.0)
-    return Timeline(times, probs.astype(np.float32), fraction, duration, model.classes, heard, raw)
+    return Timeline(times, probs.astype(np.float32), fraction, duration, model.classes, heard, raw, _notes(frames))
+
+
+def _notes(frames: features.Frames) -> list:
+    notes = []
+    if frames.not_finite:
+        notes.append(f"the audio holds {frames.not_finite} samples that are not numbers (NaN/inf): "
+                     "analysed as silence")
+    if frames.clipped:
+        notes.append(f"the audio goes far beyond full scale (peak {frames.peak:.3g}): {frames.clipped} samples "
+                     f"clipped at ±{features.LIMIT:g} for the analysis, which may be off there")
+    return notes

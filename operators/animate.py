@@ -5,6 +5,7 @@ import bpy
 
 from ..blender import job
 from ..blender.errors import AudienceError
+from ..ml.settings import limits
 from ..properties import MODE_ITEMS, SETTINGS_PRESET_ITEMS, custom_table
 
 
@@ -36,16 +37,16 @@ class AUDIENCE_OT_animate(bpy.types.Operator):
     faces: bpy.props.StringProperty(name="Faces", description="Collection name (empty: the Audience tab's)")
     preset: bpy.props.EnumProperty(name="Shape keys", items=SETTINGS_PRESET_ITEMS)
     mode: bpy.props.EnumProperty(name="Reaction", items=MODE_ITEMS)
-    seed: bpy.props.IntProperty(name="Seed", min=0)
-    strength: bpy.props.FloatProperty(name="Strength", default=1.0, min=0.0)
-    smoothing: bpy.props.FloatProperty(name="Smoothing", default=1.0, min=0.0)
-    tolerance: bpy.props.FloatProperty(name="Key Tolerance", default=0.0, min=0.0)
-    contrast: bpy.props.FloatProperty(name="Contrast", default=1.0, min=0.1)
-    hold: bpy.props.FloatProperty(name="Minimum Hold", default=0.0, min=0.0)
+    seed: bpy.props.IntProperty(name="Seed", **limits("seed"))
+    strength: bpy.props.FloatProperty(name="Strength", default=1.0, **limits("strength"))
+    smoothing: bpy.props.FloatProperty(name="Smoothing", default=1.0, **limits("smoothing"))
+    tolerance: bpy.props.FloatProperty(name="Key Tolerance", default=0.0, **limits("tolerance"))
+    contrast: bpy.props.FloatProperty(name="Contrast", default=1.0, **limits("contrast"))
+    hold: bpy.props.FloatProperty(name="Minimum Hold", default=0.0, **limits("hold"))
     blink: bpy.props.BoolProperty(name="Blinks", default=True)
-    idle: bpy.props.FloatProperty(name="Idle Motion", default=0.0, min=0.0)
+    idle: bpy.props.FloatProperty(name="Idle Motion", default=0.0, **limits("idle"))
     speaker: bpy.props.StringProperty(name="Speaker", description="Object name (empty: the Audience tab's)")
-    stagger: bpy.props.FloatProperty(name="Stagger", default=0.05, min=0.0)
+    stagger: bpy.props.FloatProperty(name="Stagger", default=0.05, **limits("stagger"))
     model: bpy.props.StringProperty(name="Model", description="Model folder (empty: the shipped model)",
                                     subtype="FILE_PATH", options={"HIDDEN"})
 
@@ -133,9 +134,11 @@ class AUDIENCE_OT_clear(bpy.types.Operator):
     def execute(self, context):
         panel = context.scene.audience
         try:
-            n = job.clear(context.scene, self.faces or (panel.faces.name if panel.faces else ""))
+            n, notes = job.clear(context.scene, self.faces or (panel.faces.name if panel.faces else ""))
         except AudienceError as e:
             self.report({"ERROR"}, str(e))
             return {"CANCELLED"}
+        for note in notes:
+            self.report({"WARNING"}, note)
         self.report({"INFO"}, f"Removed audience keys from {n} faces")
         return {"FINISHED"}

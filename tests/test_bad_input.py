@@ -189,3 +189,111 @@ def test_one_hour_of_speech(addon, audience, tmp_path):
     assert bpy.ops.audience.animate(strip=strip.name, faces=audience.name) == {"FINISHED"}
     frames, values = face_curves(addon, audience.objects[0])["browDownLeft"]
     assert len(frames) == 7201 and np.isfinite(values).all() and values.max() > 0.2
+
+
+@pytest.mark.parametrize("setting", ["strength", "hold", "stagger", "smoothing", "idle", "tolerance", "contrast"])
+def test_operator_refuses_nan_settings(addon, audience, tmp_path, setting):
+    """F3/F4/F5 in Blender: from a script or the panel, a NaN setting is refused, the scene as it was.
+    (Blender itself clamps other out-of-range values to the properties' range, which is the checked one.)"""
+    value = float("nan")
+    path = write_wav(str(tmp_path / "talk.wav"), 0.1 * np.ones(SR * 2, np.float32))
+    strip = _strip_for(addon, bpy.context.scene, path)
+    before = _state()
+    with pytest.raises(RuntimeError, match="must be a number from"):
+        bpy.ops.audience.animate(strip=strip.name, faces=audience.name, **{setting: value})
+    assert _state() == before
+    panel = bpy.context.scene.audience
+    setattr(panel, setting, value)  # the tab's value, typed as an expression
+    with pytest.raises(RuntimeError, match="must be a number from"):
+        bpy.ops.audience.animate(strip=strip.name, faces=audience.name)
+    assert _state() == before
+
+
+def test_panel_operator_and_batch_share_one_range_per_setting(addon):
+    """One table of ranges: the tab's and the operator's properties take theirs from it."""
+    from ml.settings import RANGES
+
+    for props in (bpy.ops.audience.animate.get_rna_type().properties, bpy.context.scene.audience.bl_rna.properties):
+        for name, (label, low, high, _soft) in RANGES.items():
+            assert (props[name].hard_min, props[name].hard_max) == pytest.approx((low, high)), name
+            assert props[name].name == label
+
+
+def test_strip_volume_does_not_change_the_analysis(addon, audience, tmp_path):
+    """F11: volume 0, 0.5 or keyed volume: the faces react to the sound itself, and a note says so."""
+    import librosa
+
+    demo, job = sub(addon, "blender.demo"), sub(addon, "blender.job")
+    y, _ = librosa.load(demo.DEMO_SPEECH, sr=SR, duration=6.0)
+    scene = bpy.context.scene
+    strip = _strip_for(addon, scene, write_wav(str(tmp_path / "talk.wav"), y))
+    settings = job.Settings(strip=strip.name, faces=audience.name)
+    job.animate(scene, settings)
+    full = face_curves(addon, audience.objects[0])
+    for volume in (0.0, 0.5):
+        strip.volume = volume
+        result = job.animate(scene, settings)
+        for name, (_frames, values) in face_curves(addon, audience.objects[0]).items():
+            np.testing.assert_array_equal(values, full[name][1])
+        assert any(f"volume {volume:g}" in n and "full level" in n for n in result.notes), result.notes
+    strip.volume = 1.0
+    strip.keyframe_insert("volume", frame=1)
+    strip.volume = 0.0
+    strip.keyframe_insert("volume", frame=60)
+    scene.frame_set(100)
+    result = job.animate(scene, settings)
+    for name, (_frames, values) in face_curves(addon, audience.objects[0]).items():
+        np.testing.assert_array_equal(values, full[name][1])
+    assert any("animated volume" in n for n in result.notes), result.notes
+
+
+def test_text_file_as_a_sound_strip_cannot_be_decoded(addon, audience, tmp_path):
+    """F15: Blender makes a one-frame strip of a text file: the message is "cannot decode", not "too short"."""
+    path = str(tmp_path / "notes.wav")
+    with open(path, "w") as f:
+        f.write("Dear diary, this is not a recording. " * 50)
+    strip = _strip_for(addon, bpy.context.scene, path)
+    first, last = sub(addon, "blender.compat").strip_range(strip)
+    assert last - first <= 2
+    _expect_error(strip.name, audience, "cannot decode 'notes.wav' as audio")
+
+
+def _meta_of(addon, scene, strip):
+    """Put `strip` into a new meta strip, as Blender's Make Meta Strip does."""
+    for other in sub(addon, "blender.compat").sequencer_strips(scene):
+        other.select = other == strip
+    try:
+        bpy.ops.sequencer.meta_make()
+    except RuntimeError:  # 5.0: sequencer operators act on the sequencer scene
+        with bpy.context.temp_override(sequencer_scene=scene):
+            bpy.ops.sequencer.meta_make()
+    return strip.parent_meta()
+
+
+def test_sound_inside_a_trimmed_or_muted_meta_strip(addon, audience, tmp_path):
+    """F17: the meta strip plays only part of the speech: keys there only; a muted meta is noted."""
+    import librosa
+
+    demo, job = sub(addon, "blender.demo"), sub(addon, "blender.job")
+    y, _ = librosa.load(demo.DEMO_SPEECH, sr=SR, duration=10.0)
+    scene = bpy.context.scene
+    strip = _strip_for(addon, scene, write_wav(str(tmp_path / "talk.wav"), y))
+    meta = _meta_of(addon, scene, strip)
+    compat = sub(addon, "blender.compat")
+    assert meta is not None and compat.strip_range(meta)[0] == compat.strip_range(strip)[0] == 1
+    compat.set_strip_frame(meta, "left_handle_offset", 50)   # the meta plays from frame 51 to 50 frames before the end
+    compat.set_strip_frame(meta, "right_handle_offset", 49)
+    first, last = compat.strip_range(meta)
+    assert first == 51 and last < compat.strip_range(strip)[1]
+    meta.mute = True
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=audience.name))
+    for frames, _values in face_curves(addon, audience.objects[0], with_blinks=True).values():
+        assert frames[0] >= first and frames[-1] <= last
+    frames, _values = face_curves(addon, audience.objects[0])["jawOpen"]
+    fps = scene.render.fps / scene.render.fps_base
+    assert frames[0] == first and len(frames) == int(np.floor((last - first) / fps / 0.5)) + 1
+    assert any(f"meta strip '{meta.name}'" in n and "keyed there only" in n for n in result.notes), result.notes
+    assert any(f"meta strip '{meta.name}' is muted" in n for n in result.notes), result.notes
+    # What is analysed is what the meta plays: the sound from frame 51 to its last frame.
+    source = sub(addon, "blender.audio").sound_source(scene, strip)
+    assert (source.start_s, source.end_s) == pytest.approx((50 / fps, (last - 1) / fps))

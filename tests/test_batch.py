@@ -59,9 +59,7 @@ def test_batch_animates_saves_and_reports(addon, demo_blend, tmp_path):
 @needs_audio
 def test_batch_failures_exit_non_zero_with_one_line(addon, demo_blend, args, message):
     res = batch("--blend", demo_blend, *args)
-    assert res.returncode == 1
-    lines = [line for line in res.stderr.splitlines() if line.strip() and not line.startswith(("Freeing", "Error: Not freed"))]
-    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], res.stderr
+    assert message in _error_line(res), res.stderr
 
 
 def test_missing_blend_file():
@@ -84,3 +82,110 @@ def test_batch_with_a_preset_file(addon, demo_blend, tmp_path):
     res = batch("--blend", demo_blend, "--strip", "Speech", "--faces", "Audience", "--preset-file",
                 str(tmp_path / "bad.json"))
     assert res.returncode == 1 and "not an Audience Reactions expression preset" in res.stderr
+
+
+def _error_line(res):
+    """The one `error:` line of a failed run (Blender's own leak report lines aside)."""
+    lines = [line for line in res.stderr.splitlines()
+             if line.strip() and not line.startswith(("Freeing", "Error: Not freed"))]
+    assert res.returncode == 1 and len(lines) == 1 and lines[0].startswith("error: "), (res.returncode, res.stderr)
+    return lines[0]
+
+
+def _digest(path):
+    import hashlib
+
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+@needs_audio
+def test_outputs_never_land_on_the_input_or_on_each_other(addon, demo_blend, tmp_path):
+    """F1: --report/--csv/--output naming the input .blend (or each other) is refused; the .blend is untouched."""
+    before = _digest(demo_blend)
+    same_file = os.path.join(os.path.dirname(demo_blend), ".", os.path.basename(demo_blend))  # another spelling
+    link = str(tmp_path / "link.blend")
+    os.symlink(demo_blend, link)
+    shot = ("--blend", demo_blend, "--strip", "Speech", "--faces", "Audience")
+    for args, message in ((("--report", demo_blend), "is the input .blend"),
+                          (("--csv", same_file), "is the input .blend"),
+                          (("--output", link), "is the input .blend"),
+                          (("--report", str(tmp_path / "a.txt"), "--csv", str(tmp_path / "a.txt")), "the same file")):
+        res = batch(*shot, *args)
+        assert message in _error_line(res), res.stderr
+        assert _digest(demo_blend) == before
+    assert sorted(os.listdir(tmp_path)) == ["link.blend", "shot.blend"]
+
+
+@needs_audio
+def test_a_failed_run_leaves_no_output(addon, demo_blend, tmp_path):
+    """F2: the report cannot be written (its name is too long): no .blend left behind either, one error line."""
+    out = tmp_path / "out.blend"
+    res = batch("--blend", demo_blend, "--strip", "Speech", "--faces", "Audience", "--output", str(out),
+                "--report", str(tmp_path / ("r" * 300 + ".json")))
+    assert "too long" in _error_line(res)
+    assert sorted(os.listdir(tmp_path)) == ["shot.blend"]
+
+
+def test_outputs_are_renamed_into_place_only_on_success(tmp_path):
+    """F2: the mechanism itself: temporary files beside the outputs, gone again when the run fails."""
+    from ml import cli
+
+    (tmp_path / "old.csv").write_text("the previous run's\n")
+    with pytest.raises(RuntimeError):
+        with cli.Outputs({"--csv": str(tmp_path / "old.csv"), "--report": str(tmp_path / "r.json")}) as out:
+            for option in ("--csv", "--report"):
+                with open(out.path(option), "w") as f:
+                    f.write("half")
+                assert os.path.dirname(out.path(option)) == str(tmp_path)
+            raise RuntimeError("the run failed after writing")
+    assert sorted(os.listdir(tmp_path)) == ["old.csv"] and (tmp_path / "old.csv").read_text() == "the previous run's\n"
+    with cli.Outputs({"--csv": str(tmp_path / "old.csv")}) as out:
+        with open(out.path("--csv"), "w") as f:
+            f.write("new")
+        out.commit()
+    assert sorted(os.listdir(tmp_path)) == ["old.csv"] and (tmp_path / "old.csv").read_text() == "new"
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--strength", "nan", "Strength must be a number from 0 to 5"),
+    ("--strength", "-1", "Strength must be a number from 0 to 5"),
+    ("--smoothing", "inf", "Smoothing must be"),
+    ("--hold", "nan", "Minimum Hold must be"),
+    ("--hold", "1e300", "Minimum Hold must be"),
+    ("--stagger", "inf", "Stagger must be"),
+    ("--contrast", "0", "Contrast must be a number from 0.1"),
+    ("--tolerance", "-0.5", "Key Tolerance must be"),
+    ("--idle", "nan", "Idle Motion must be"),
+    ("--seed", "-3", "Seed must be a whole number"),
+    ("--seed", "99999999999999999999", "Seed must be a whole number"),
+])
+@needs_audio
+def test_bad_numbers_are_refused(addon, demo_blend, tmp_path, option, value, message):
+    """F3/F4/F5: NaN, inf, negative and huge settings are refused with the panel's ranges, nothing written."""
+    out = tmp_path / "out.blend"
+    res = batch("--blend", demo_blend, "--strip", "Speech", "--faces", "Audience", option, value, "--output", str(out))
+    line = _error_line(res)
+    assert option in line and message in line, line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--strip", "Speech"], "the following arguments are required: --faces"),
+    (["--strip", "Speech", "--faces", "Audience", "--seed", "abc"], "argument --seed"),
+    (["--strip", "Speech", "--faces", "Audience", "--loud"], "unrecognized arguments: --loud"),
+    (["--strip", "Speech", "--faces", "Audience", "--preset", "VRM"], "argument --preset: invalid choice"),
+])
+def test_bad_options_exit_1_with_one_error_line(args, message):
+    """F6: argparse's mistakes follow the same contract: exit 1 and one `error:` line, no usage text."""
+    res = batch(*args)
+    assert message in _error_line(res)
+
+
+def test_a_blend_that_is_not_a_blend_file(tmp_path):
+    """F7: --blend pointing at another kind of file: one clear line, no traceback."""
+    notes = tmp_path / "notes.blend"
+    notes.write_text("not a blend file\n" * 20)
+    res = batch("--blend", str(notes), "--strip", "S", "--faces", "F")
+    assert "cannot open" in _error_line(res) and "notes.blend" in res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
+    assert notes.read_text() == "not a blend file\n" * 20

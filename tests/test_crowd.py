@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from crowd.members import react, temperament
-from crowd.presets import EMOTIONS, expression_table
+from crowd.presets import EMOTIONS, expression_table, load_preset
 from crowd.simplify import keep_indices
 
 
@@ -106,3 +106,11 @@ def test_idle_motion_sways_even_in_silence():
     idle = react(times, probs, table, member, idle=0.05)
     assert np.all(idle <= 0.05 + 1e-9) and np.all(idle.max(axis=1) > 0.03)
     assert not np.allclose(idle, react(times, probs, table, temperament("y", 0, len(names)), idle=0.05))
+
+
+def test_deeply_nested_preset_is_refused(tmp_path):
+    """F8: a preset file nested thousands deep is a clear ValueError, not a RecursionError traceback."""
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100000 + "]" * 100000)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        load_preset(str(path))

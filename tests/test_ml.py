@@ -235,13 +235,17 @@ def test_predict_cli_exports_csv_and_plot(tmp_path):
     rows = csv_path.read_text().splitlines()
     assert rows[0].split(",") == ["time", *EMOTIONS, "speech", "label"] and len(rows) == 1 + 5
     assert png.read_bytes()[:4] == b"\x89PNG"
+    svg = tmp_path / "t.svg"  # the format follows the name, as matplotlib's own
+    subprocess.run([sys.executable, "-m", "ml.predict", wav, "--plot", str(svg)], cwd=ROOT, capture_output=True,
+                   check=True)
+    assert b"<svg" in svg.read_bytes()[:400]
 
 
 def test_predict_cli_says_what_is_wrong(tmp_path):
     bad = tmp_path / "notes.wav"
     bad.write_text("this is not audio")
     out = subprocess.run([sys.executable, "-m", "ml.predict", str(bad)], cwd=ROOT, capture_output=True, text=True)
-    assert out.returncode == 2 and "cannot decode" in out.stderr and "notes.wav" in out.stderr
+    assert out.returncode == 1 and "cannot decode" in out.stderr and "notes.wav" in out.stderr
 
 
 def test_damaged_audio_past_its_header_says_so(tmp_path):
@@ -254,7 +258,7 @@ def test_damaged_audio_past_its_header_says_so(tmp_path):
     bad = tmp_path / "damaged.flac"
     bad.write_bytes(data[:len(data) // 2])
     out = subprocess.run([sys.executable, "-m", "ml.predict", str(bad)], cwd=ROOT, capture_output=True, text=True)
-    assert out.returncode == 2 and "cannot decode" in out.stderr and "damaged.flac" in out.stderr, out.stderr
+    assert out.returncode == 1 and "cannot decode" in out.stderr and "damaged.flac" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr
 
 
@@ -509,3 +513,58 @@ def test_predict_cli_summary_line(tmp_path):
                           text=True, check=True).stdout
     assert line.count("\n") == 1 and line.startswith(f"{wav}: {summary['label']} ")
     assert all(f"{c} {v:.2f}" in line for c, v in summary["probabilities"].items())
+
+
+def _predict(*args):
+    return subprocess.run([sys.executable, "-m", "ml.predict", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True)
+
+
+def _one_error_line(out):
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert out.returncode == 1 and len(lines) == 1 and lines[0].startswith("error: "), (out.returncode, out.stderr)
+    return lines[0]
+
+
+def test_predict_cli_missing_file_and_bad_smoothing(tmp_path):
+    """F18: a missing file says so (not libsndfile's "System error."); NaN smoothing is refused, never printed
+    as invalid JSON."""
+    line = _one_error_line(_predict(tmp_path / "gone.wav"))
+    assert "not found" in line and "gone.wav" in line and "System error" not in line
+    wav = write_wav(str(tmp_path / "a.wav"), tone(2.2), SR)
+    for value in ("nan", "inf", "-1"):
+        out = _predict(wav, "--smoothing", value)
+        assert "Smoothing must be a number from 0 to 60" in _one_error_line(out) and out.stdout == ""
+
+
+def test_predict_cli_failures_leave_no_output(tmp_path):
+    """F2 (ml.predict): a CSV into a missing folder or onto the audio is one error line, no traceback, no file."""
+    wav = write_wav(str(tmp_path / "a.wav"), tone(2.2), SR)
+    before = open(wav, "rb").read()
+    assert "folder does not exist" in _one_error_line(_predict(wav, "--csv", tmp_path / "missing" / "t.csv"))
+    assert "is the audio file" in _one_error_line(_predict(wav, "--csv", wav))
+    assert "same file" in _one_error_line(_predict(wav, "--csv", tmp_path / "t.out", "--plot", tmp_path / "t.out"))
+    assert "unrecognized arguments" in _one_error_line(_predict(wav, "--loud"))  # F6 for ml.predict too
+    assert "not a regular file" in _one_error_line(_predict(wav, "--csv", "/dev/null"))  # never replaced
+    assert open(wav, "rb").read() == before and sorted(os.listdir(tmp_path)) == ["a.wav"]
+
+
+def test_float_file_far_beyond_full_scale(model, tmp_path):
+    """F20: a float WAV at 1e30 gives finite probabilities without RuntimeWarnings, and a note that says so."""
+    import warnings
+
+    import soundfile
+
+    path = str(tmp_path / "loud.wav")
+    soundfile.write(path, (1e30 * tone(3.0).astype(np.float64)).astype(np.float32), SR, subtype="FLOAT")
+    from ml.audio import read_pieces
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tl = predict_timeline(read_pieces(path, SR), model)
+    assert np.isfinite(tl.probs).all() and np.allclose(tl.probs.sum(1), 1.0, atol=1e-5)
+    assert any("beyond full scale" in note for note in tl.notes), tl.notes
+    out = _predict(path)
+    assert out.returncode == 0 and "RuntimeWarning" not in out.stderr
+    data = json.loads(out.stdout)
+    assert any("beyond full scale" in note for note in data["notes"])

@@ -1,0 +1,70 @@
+"""The settings the panel, the operator, batch.py and ml.predict share: their ranges and the one check.
+
+Pure Python, so ml.predict can use it without Blender; properties.py takes its min/max from here, so the
+panel, scripts and batch runs allow exactly the same values.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+# name: (label as in the panel, minimum, maximum, the panel slider's soft maximum)
+RANGES = {
+    "strength": ("Strength", 0.0, 5.0, 1.5),
+    "smoothing": ("Smoothing", 0.0, 60.0, 5.0),
+    "contrast": ("Contrast", 0.1, 10.0, 4.0),
+    "hold": ("Minimum Hold", 0.0, 60.0, 5.0),
+    "tolerance": ("Key Tolerance", 0.0, 1.0, 0.1),
+    "idle": ("Idle Motion", 0.0, 1.0, 0.2),
+    "stagger": ("Stagger", 0.0, 10.0, 0.5),
+    "seed": ("Seed", 0, 2**31 - 1, 2**31 - 1),
+}
+
+
+class SettingError(ValueError):
+    """A setting out of its range; the message names it and says what is allowed."""
+
+
+def check(name: str, value):
+    """`value` if it is allowed for setting `name`, else SettingError (NaN, inf, negatives and huge values too)."""
+    label, low, high, _soft = RANGES[name]
+    whole = isinstance(low, int)
+    ok = isinstance(value, numbers.Integral if whole else numbers.Real) and not isinstance(value, bool) \
+        and math.isfinite(value) and low <= value <= high
+    if not ok:
+        kind, shown = ("a whole number", str) if whole else ("a number", "{:g}".format)
+        raise SettingError(f"{label} must be {kind} from {shown(low)} to {shown(high)} (got {value!r})")
+    return value
+
+
+def check_all(values: dict) -> None:
+    """Check every ranged setting in `values` (others are left to their own checks)."""
+    for name in RANGES:
+        if name in values:
+            check(name, values[name])
+
+
+def limits(name: str) -> dict:
+    """min/max/soft_max for a Blender property of this setting."""
+    _label, low, high, soft = RANGES[name]
+    return {"min": low, "max": high, "soft_max": soft}
+
+
+def parse(name: str):
+    """An argparse `type=` for a setting: the number, checked (argparse turns the error into its message)."""
+    import argparse
+
+    whole = isinstance(RANGES[name][1], int)
+
+    def convert(text: str):
+        try:
+            value = int(text) if whole else float(text)
+        except ValueError:
+            kind = "a whole number" if whole else "a number"
+            raise argparse.ArgumentTypeError(f"{RANGES[name][0]} must be {kind}, not {text!r}") from None
+        try:
+            return check(name, value)
+        except SettingError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    return convert
