@@ -237,11 +237,16 @@ def judge(booster, prior, data: Data, rows) -> dict:
     return out
 
 
-def fit_temperature(m: np.ndarray, labels: np.ndarray) -> float:
-    """The temperature that minimises the log loss of softmax(m / T) (golden-section search over log T)."""
+def fit_temperature(m: np.ndarray, labels: np.ndarray, groups=None) -> float:
+    """The temperature that minimises the log loss of softmax(m / T) (golden-section search over log T), each
+    group (a held-out corpus) weighing the same however many windows it has."""
+    groups = np.zeros(len(labels)) if groups is None else np.asarray(groups)
+    _names, index, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    weight = 1.0 / counts[index]
+
     def loss(log_t):
         p = softmax(m, np.exp(log_t)).astype(np.float64)
-        return -np.mean(np.log(np.maximum(p[np.arange(len(labels)), labels], 1e-12)))
+        return -np.sum(weight * np.log(np.maximum(p[np.arange(len(labels)), labels], 1e-12)))
 
     lo, hi = np.log(0.2), np.log(20.0)
     g = (np.sqrt(5) - 1) / 2
@@ -356,7 +361,8 @@ def evaluate(data: Data, params, folds: int, n_jobs: int) -> tuple:
         for k in range(len(splits)):
             others = [i for i in range(len(splits)) if i != k]
             m = np.vstack([results[i]["recording"] for i in others])
-            temps.append(fit_temperature(m, np.concatenate([data.y[tests[i]] for i in others])))
+            rows = np.concatenate([tests[i] for i in others])
+            temps.append(fit_temperature(m, data.y[rows], data.corpus[rows]))
         trained = [sorted(set(data.y[tr].tolist())) for _n, tr, _te in splits]
         part = {"split": ("GroupKFold on speaker within each corpus: no speaker in both train and test"
                           if name == "speakers" else "leave one corpus out: trained on the others"),
@@ -480,12 +486,12 @@ def main(argv=None) -> int:
         plot_confusions(part, f"clip level, {part['split']}", os.path.join(args.out, f"confusion_{name}.png"))
 
     # The shipped model's temperature: from voices of corpora a model never heard when there are several
-    # (a user's voice is never a training corpus's), else from held-out speakers.
+    # (a user's voice is never a training corpus's), each corpus weighing the same; else from held-out speakers.
     temperature = 1.0
     for name in ("corpora", "speakers"):
         if name in out_of_fold:
             rows, m = out_of_fold[name]
-            temperature = fit_temperature(m, data.y[rows])
+            temperature = fit_temperature(m, data.y[rows], data.corpus[rows])
             report["temperature"] = {"value": round(temperature, 3), "fitted_on": f"{name} held out"}
             break
     booster, (mean, std) = train_model(data, np.arange(len(x)), params)
