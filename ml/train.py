@@ -290,7 +290,10 @@ def scores(y_true, y_pred, classes) -> dict:
               if (y_true == c).any()}
     confusion = np.zeros((len(EMOTIONS), len(EMOTIONS)), int)
     np.add.at(confusion, (y_true, y_pred), 1)
+    said = confusion.sum(axis=0)
     return {"n": int(len(y_true)),
+            "most_said": {"class": EMOTIONS[int(said.argmax())],  # does it fall into one class?
+                          "share": round(float(said.max() / max(len(y_true), 1)), 4)},
             "accuracy": round(float(np.mean(y_true == y_pred)), 4) if len(y_true) else 0.0,
             "unweighted_average_recall": round(float(np.mean(list(recall.values()))), 4) if recall else 0.0,
             "recall": recall, "confusion": confusion.tolist()}
@@ -303,8 +306,14 @@ def corpus_report(data: Data, rows, win_margins: dict, temperature: float, class
     held = np.unique(data.clip_index[rows])
     out = {}
     for way, m in win_margins.items():
-        p = softmax(m, temperature)
-        out[way] = scores(data.clip_labels[held], clip_probabilities(data, rows, p)[held].argmax(1), classes)
+        p = clip_probabilities(data, rows, softmax(m, temperature))[held]
+        out[way] = scores(data.clip_labels[held], p.argmax(1), classes)
+        # The usual cross-corpus protocol: the choice among the judged corpus's classes only (a corpus without
+        # calm cannot call a take calm, so a calm answer there is read as its next best class).
+        among = np.full_like(p, -1.0)
+        among[:, classes] = p[:, classes]
+        out[way]["among_its_classes"] = scores(data.clip_labels[held], among.argmax(1), classes)[
+            "unweighted_average_recall"]
     m = win_margins["recording"]
     out["window"] = scores(data.y[rows], m.argmax(1), classes)
     out["calibration"] = {"temperature": round(temperature, 3),
