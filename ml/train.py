@@ -34,6 +34,7 @@ from .timeline import FULL_SPEECH_FRACTION, prediction_times
 # (d*_mean), which follow where a sentence starts and ends rather than how it is said.
 MODEL_FEATURES = [n for n in features.POOLED_NAMES[:-1]
                   if n not in ("rms_db_mean", "mfcc0_mean") and not (n.startswith("d") and n.endswith("_mean"))]
+MODEL_COLUMNS = [features.POOLED_NAMES.index(n) for n in MODEL_FEATURES]
 # Windows of the population's statistics in every recording's normalisation (30 s of speech): a
 # speech in one mood keeps part of its distance from voices in general.
 PRIOR_WINDOWS = 60
@@ -145,14 +146,12 @@ def recordings(data: Data, rows, how, rng) -> list:
 
 def normalised(x: np.ndarray, prior: tuple) -> np.ndarray:
     """The model's columns of one recording's windows, as the add-on normalises them."""
-    cols = [features.POOLED_NAMES.index(n) for n in MODEL_FEATURES]
-    return recording(x[:, cols], x[:, -1] >= FULL_SPEECH_FRACTION, *prior, PRIOR_WINDOWS)
+    return recording(x[:, MODEL_COLUMNS], x[:, -1] >= FULL_SPEECH_FRACTION, *prior, PRIOR_WINDOWS)
 
 
 def population(x: np.ndarray) -> tuple:
     """Mean and spread of the model's features over many voices: the prior of every recording's normalisation."""
-    cols = [features.POOLED_NAMES.index(n) for n in MODEL_FEATURES]
-    return x[:, cols].mean(axis=0), np.maximum(x[:, cols].std(axis=0), 1e-6)
+    return x[:, MODEL_COLUMNS].mean(axis=0), np.maximum(x[:, MODEL_COLUMNS].std(axis=0), 1e-6)
 
 
 def allowed_classes(data: Data, rows) -> np.ndarray:

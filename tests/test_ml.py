@@ -109,11 +109,11 @@ def real_speech(seconds=None, rate=SR):
 @needs_data
 def test_the_model_features_ignore_the_recording_level():
     """Same voice recorded 6 dB quieter or louder: the level's own columns move, the model's features hardly."""
-    from ml.train import MODEL_FEATURES
+    from ml.train import MODEL_COLUMNS
 
     y = real_speech()
     ends = np.arange(1.0, len(y) / SR, 0.5)
-    cols = [features.POOLED_NAMES.index(n) for n in MODEL_FEATURES]
+    cols = MODEL_COLUMNS
     pooled = {g: features.pool(features.frame_features(g * y), ends, 2.0) for g in (0.5, 1.0, 2.0)}
     level = features.POOLED_NAMES.index("rms_db_mean")
     spoken = pooled[1.0][:, -1] > 0.3
@@ -132,7 +132,7 @@ def test_the_features_hear_nothing_above_8_khz():
     from scipy.signal import butter, sosfilt
 
     from ml.audio import read_pieces
-    from ml.train import MODEL_FEATURES
+    from ml.train import MODEL_COLUMNS
 
     wide = 48000
     y = real_speech(rate=wide)
@@ -147,7 +147,7 @@ def test_the_features_hear_nothing_above_8_khz():
         clean = heard(y, os.path.join(tmp, "studio.wav"))
         hissy = heard(y + 0.05 * hiss.astype(np.float32), os.path.join(tmp, "hiss.wav"))
     spoken = clean[:, -1] > 0.3
-    cols = [features.POOLED_NAMES.index(n) for n in MODEL_FEATURES]
+    cols = MODEL_COLUMNS
     moved = np.abs(hissy[spoken][:, cols] - clean[spoken][:, cols]) / (clean[spoken][:, cols].std(0) + 1e-6)
     assert np.median(moved) < 0.01 and np.percentile(moved, 95) < 0.1
 
