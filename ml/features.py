@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 # Bumped whenever the numbers a model was trained on would change.
-FEATURE_VERSION = 4
+FEATURE_VERSION = 5
 
 # 16 kHz: phones, 16 kHz files, MP3s and EmoDB carry nothing above 8 kHz, so whatever lies higher would
 # tell the microphone, not the emotion. It is also a third less signal to analyse than 22,050 Hz.
@@ -33,6 +33,12 @@ N_MFCC = 20
 # SPEECH_RANGE_DB of the loudest frame of the recording.
 SILENCE_DB = -70.0
 SPEECH_RANGE_DB = 40.0
+# ...and this far above the recording's noise floor (its quietest frames): on a home recording's hiss, the
+# pauses are not speech.
+NOISE_MARGIN_DB = 10.0
+NOISE_FLOOR_PERCENTILE = 5
+# Below this the signal is removed before any analysis: a DC offset or rumble is the microphone, not the voice.
+HIGH_PASS_HZ = 50.0
 # A speech frame is voiced when YIN's aperiodicity at the chosen period is below this (librosa.pyin's
 # voicing agreed best at 0.45 on RAVDESS and EmoDB).
 VOICING = 0.45
@@ -83,7 +89,7 @@ def frame_features(signal, sr: int = SAMPLE_RATE, threads: int = 2) -> Frames:
     tail = np.zeros(0, dtype=np.float32)
     odd = {"clipped": 0, "not_finite": 0, "peak": 0.0}
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        for piece in _pieces(signal, int(CHUNK_S * sr), odd):
+        for piece in _pieces(signal, int(CHUNK_S * sr), odd, sr):
             n_samples += len(piece)
             buf = np.concatenate([tail, piece])
             n = 0 if len(buf) < N_FFT else 1 + (len(buf) - N_FFT) // HOP
@@ -107,8 +113,9 @@ def frame_features(signal, sr: int = SAMPLE_RATE, threads: int = 2) -> Frames:
         row += len(block)
     track = {name: tracks[:, i] for i, name in enumerate(_TRACK_NAMES)}
     rms_db = track["rms_db"]
-    # Speech is judged against the loudest frame of the whole recording.
-    speech = (rms_db > SILENCE_DB) & (rms_db > rms_db.max() - SPEECH_RANGE_DB)
+    # Speech is judged against the loudest frame of the whole recording and against its noise floor.
+    floor = np.percentile(rms_db, NOISE_FLOOR_PERCENTILE)
+    speech = (rms_db > SILENCE_DB) & (rms_db > rms_db.max() - SPEECH_RANGE_DB) & (rms_db > floor + NOISE_MARGIN_DB)
     voiced = speech & (track["periodicity"] > 1.0 - VOICING)
     track["voiced"][:] = voiced
     track["onset"][:] = voiced & ~np.concatenate([[False], voiced[:-1]])  # a voiced stretch begins: a syllable
@@ -133,9 +140,25 @@ def _hold_voiced_pitch(log_f0: np.ndarray, voiced: np.ndarray) -> None:
     log_f0[:] = log_f0[last]
 
 
-def _pieces(signal, most: int, odd: dict):
-    """Mono float32 pieces of at most `most` samples, non-finite values zeroed and values beyond LIMIT
-    clipped to it; `odd` counts both."""
+def high_pass(sr: int = SAMPLE_RATE):
+    """A function that high-passes consecutive pieces of one signal (its state carried from piece to piece)."""
+    from scipy.signal import butter, sosfilt, sosfilt_zi
+
+    sos = butter(2, HIGH_PASS_HZ, "highpass", fs=sr, output="sos")
+    state = sosfilt_zi(sos) * 0.0
+
+    def apply(piece: np.ndarray) -> np.ndarray:
+        nonlocal state
+        out, state = sosfilt(sos, piece, zi=state)
+        return out.astype(np.float32)
+
+    return apply
+
+
+def _pieces(signal, most: int, odd: dict, sr: int):
+    """Mono float32 pieces of at most `most` samples, non-finite values zeroed, values beyond LIMIT clipped to
+    it (`odd` counts both), high-passed."""
+    filtered = high_pass(sr)
     for piece in (signal,) if isinstance(signal, np.ndarray) else signal:
         piece = np.asarray(piece)
         if piece.ndim != 1:
@@ -151,7 +174,7 @@ def _pieces(signal, most: int, odd: dict):
             if peak > LIMIT:
                 odd["clipped"] += int(np.count_nonzero(np.abs(part) > LIMIT))
                 part = np.clip(part, -LIMIT, LIMIT)
-            yield part
+            yield filtered(part)
 
 
 @lru_cache(maxsize=None)
