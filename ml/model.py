@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,13 +46,9 @@ class EmotionModel:
         meta_path = os.path.join(path, METADATA_NAME) if os.path.isdir(path) else path
         meta = read_metadata(meta_path)
         model_path = os.path.join(os.path.dirname(meta_path), meta["model_file"])
-        try:
-            with open(model_path, "rb") as f:
-                blob = f.read()
-        except OSError as e:
-            raise ModelError(f"cannot read model file {model_path}: {e.strerror}") from None
+        blob = _read_file(model_path, "model file", 1 << 30)
         digest = hashlib.sha256(blob).hexdigest()
-        if digest != meta["model_sha256"]:
+        if digest != meta["model_sha256"].lower():
             raise ModelError(
                 f"model file {os.path.basename(model_path)} does not match its checksum "
                 "(truncated, damaged or replaced); reinstall the model")
@@ -60,8 +57,14 @@ class EmotionModel:
         booster = xgboost.Booster()
         try:
             booster.load_model(bytearray(blob))
-        except xgboost.core.XGBoostError as e:
+            shape = booster.num_features(), json.loads(booster.save_config())["learner"]["learner_model_param"]
+        except (xgboost.core.XGBoostError, ValueError, KeyError) as e:
             raise ModelError(f"XGBoost cannot read {os.path.basename(model_path)}: {str(e).splitlines()[0]}") from None
+        # The metadata says how to feed the booster: it must be the metadata this booster was saved with.
+        if booster.attr(FINGERPRINT) != fingerprint(meta) or shape[0] != len(meta["features"]) \
+                or int(shape[1].get("num_class", 0)) != len(EMOTIONS):
+            raise ModelError(f"{os.path.basename(meta_path)} does not belong to {os.path.basename(model_path)} "
+                             "(edited or mixed up); reinstall the model or train it again")
         # One thread: a few hundred rows take ~20 ms, and OpenMP threads that wait on each other next to
         # Blender's own threads can take many times that.
         booster.set_param({"nthread": 1})
@@ -98,13 +101,34 @@ def softmax(margins: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
+# The metadata fields that say how to feed the booster; their hash is stored inside the booster file.
+FINGERPRINT = "audience_metadata_sha256"
+_FED_BY = ("feature_version", "classes", "sample_rate", "window_s", "hop_s", "features", "temperature",
+           "speaker_normalisation")
+
+
+def fingerprint(meta: dict) -> str:
+    fields = {key: meta.get(key) for key in _FED_BY}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, allow_nan=False).encode()).hexdigest()
+
+
+def _read_file(path: str, what: str, most: int) -> bytes:
+    """The bytes of a regular file of at most `most` bytes (not a pipe, which would hang); ModelError otherwise."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ModelError(f"{what} {path} is not a regular file")
+        with open(path, "rb") as f:
+            raw = f.read(most + 1)
+    except OSError as e:
+        raise ModelError(f"cannot read {what} {path}: {e.strerror}") from None
+    if len(raw) > most:
+        raise ModelError(f"{what} {path} is larger than {most >> 20} MiB: not a model of this tool")
+    return raw
+
+
 def read_metadata(meta_path: str) -> dict:
     """Read and check the metadata JSON; raise ModelError saying what is wrong."""
-    try:
-        with open(meta_path, "rb") as f:
-            raw = f.read(1 << 20)
-    except OSError as e:
-        raise ModelError(f"cannot read model metadata {meta_path}: {e.strerror}") from None
+    raw = _read_file(meta_path, "model metadata", 16 << 20)
     try:
         meta = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -118,22 +142,26 @@ def read_metadata(meta_path: str) -> dict:
         raise ModelError(
             f"model was trained on feature set {meta.get('feature_version')!r}, this version computes "
             f"{features.FEATURE_VERSION}; retrain it with `python -m ml.train`")
+    number = lambda v, lo, hi: isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi  # noqa
     checks = {
-        "model_file": lambda v: isinstance(v, str) and v and os.path.basename(v) == v,
-        "model_sha256": lambda v: isinstance(v, str) and len(v) == 64,
-        "classes": lambda v: isinstance(v, list) and list(v) == list(EMOTIONS),
-        "sample_rate": lambda v: v == features.SAMPLE_RATE,
-        "window_s": lambda v: isinstance(v, (int, float)) and 0.1 <= v <= 30,
-        "hop_s": lambda v: isinstance(v, (int, float)) and 0.05 <= v <= 10,
-        "features": lambda v: (isinstance(v, list) and v and all(isinstance(n, str) for n in v)
-                               and len(set(v)) == len(v) and all(n in features.POOLED_NAMES[:-1] for n in v)),
-        "temperature": lambda v: isinstance(v, (int, float)) and 0.05 <= v <= 100,
+        "model_file": (lambda v: isinstance(v, str) and v and os.path.basename(v) == v, "a file name beside it"),
+        "model_sha256": (lambda v: isinstance(v, str) and len(v) == 64, "a SHA-256 in hex"),
+        "classes": (lambda v: isinstance(v, list) and list(v) == list(EMOTIONS), f"{list(EMOTIONS)}"),
+        "sample_rate": (lambda v: v == features.SAMPLE_RATE, f"{features.SAMPLE_RATE}"),
+        "window_s": (lambda v: number(v, 0.1, 30), "seconds from 0.1 to 30"),
+        "hop_s": (lambda v: number(v, 0.05, min(10, meta.get("window_s") or 10)), "seconds from 0.05 to the window"),
+        "features": (lambda v: (isinstance(v, list) and v and all(isinstance(n, str) for n in v)
+                                and len(set(v)) == len(v) and all(n in features.POOLED_NAMES[:-1] for n in v)),
+                     "distinct names of features.POOLED_NAMES"),
+        "temperature": (lambda v: number(v, 0.05, 100), "a number from 0.05 to 100"),
     }
-    for key, ok in checks.items():
+    for key, (ok, expected) in checks.items():
         if key not in meta:
             raise ModelError(f"model metadata lacks '{key}'")
         if not ok(meta[key]):
-            raise ModelError(f"model metadata has an unusable '{key}'")
+            shown = json.dumps(meta[key])
+            raise ModelError(f"model metadata has an unusable '{key}': {shown[:80]}{'…' if len(shown) > 80 else ''} "
+                             f"(expected {expected})")
     if "speaker_normalisation" in meta and not _usable_normalisation(meta["speaker_normalisation"],
                                                                      len(meta["features"])):
         raise ModelError("model metadata has an unusable 'speaker_normalisation'")
@@ -155,19 +183,14 @@ def _usable_normalisation(norm, n: int) -> bool:
         return False
 
 
-def write_model(booster, out_dir: str, window_s: float, hop_s: float, feature_names: list, temperature: float,
-                extra: dict, model_file: str = "emotion_model.ubj") -> str:
-    """Save a booster and its metadata (with checksum); return the metadata path."""
-    os.makedirs(out_dir, exist_ok=True)
-    model_path = os.path.join(out_dir, model_file)
-    booster.save_model(model_path)
-    with open(model_path, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()
+def write_model(booster, model_path: str, meta_path: str, window_s: float, hop_s: float, feature_names: list,
+                temperature: float, extra: dict, model_file: str = "emotion_model.ubj") -> None:
+    """Save a booster (at model_path, to be named model_file beside the metadata) and its metadata (meta_path),
+    each bound to the other: the metadata holds the booster file's SHA-256, the booster the metadata's fingerprint."""
     meta = {
         "format_version": METADATA_FORMAT,
         "feature_version": features.FEATURE_VERSION,
         "model_file": model_file,
-        "model_sha256": digest,
         "classes": list(EMOTIONS),
         "sample_rate": features.SAMPLE_RATE,
         "window_s": window_s,
@@ -176,8 +199,10 @@ def write_model(booster, out_dir: str, window_s: float, hop_s: float, feature_na
         "temperature": round(float(temperature), 4),
         **extra,
     }
-    meta_path = os.path.join(out_dir, METADATA_NAME)
+    booster.set_attr(**{FINGERPRINT: fingerprint(meta)})
+    booster.save_model(model_path)
+    with open(model_path, "rb") as f:
+        meta["model_sha256"] = hashlib.sha256(f.read()).hexdigest()
     with open(meta_path, "w") as f:
-        json.dump(meta, f, indent=1)
+        json.dump(meta, f, indent=1, allow_nan=False)
         f.write("\n")
-    return meta_path
