@@ -81,8 +81,9 @@ def main(argv=None) -> int:
     from joblib import Parallel, delayed
 
     start = time.time()
-    x_ours, clip_index, clips = build_dataset(clips, window_s, hop_s, os.path.join(args.cache, "ours"), args.jobs)
-    data = Data(x_ours, clip_index, clips)
+    x_ours, x_noisy, clip_index, clips = build_dataset(clips, window_s, hop_s, os.path.join(args.cache, "ours"),
+                                                       args.jobs)
+    data = Data(x_ours, x_noisy, clip_index, clips)
     x_seed = np.stack(Parallel(n_jobs=args.jobs)(
         delayed(seed_features)(c.path, os.path.join(args.cache, "seed")) for c in clips))
     print(f"{len(clips)} clips; features: seed {x_seed.shape}, ours {x_ours.shape} in {time.time() - start:.1f} s",

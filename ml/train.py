@@ -12,19 +12,19 @@ The shipped model is then trained on every speaker of every corpus.
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
 import sys
 import time
+import zlib
 
 import numpy as np
 
-from . import audio, features
+from . import audio, cli, features
 from .audio import AudioError, load
 from .datasets import LOADERS, load_corpus
-from .model import EMOTIONS, softmax, write_model
+from .model import EMOTIONS, METADATA_NAME, softmax, write_model
 from .speaker import recording
 from .timeline import FULL_SPEECH_FRACTION, prediction_times
 
@@ -51,8 +51,12 @@ DEFAULT_PARAMS = {
     "n_estimators": 400, "max_depth": 4, "learning_rate": 0.05, "subsample": 0.8,
     "colsample_bytree": 0.5, "min_child_weight": 2,
 }
-WAYS = ("recording", "clip_alone", "one_emotion")
+WAYS = ("recording", "clip_alone", "one_emotion", "noisy")  # noisy: each speaker as one recording, with noise
+HOW = ("whole", 1, "emotion", "whole")  # the recordings each way is made of
 ECE_BINS = 15
+MODEL_FILE = "emotion_model.ubj"
+OUTPUTS = (MODEL_FILE, METADATA_NAME, "training_report.json", "confusion_speakers.png", "confusion_corpora.png")
+TEMPERATURES = (0.2, 20.0)  # the range the calibration searches
 
 # Any edit to the decoding or feature code invalidates cached features, not just a version bump.
 _code = hashlib.sha1()
@@ -62,25 +66,57 @@ for _module in (features, audio):
 FEATURE_CODE = _code.hexdigest()[:12]
 
 
+# Every training clip is also heard through a noise floor: white, pink or brown noise at 10-35 dB below the
+# speech, as a home recording has. Studio corpora are all but silent between words (RAVDESS's quietest frames sit
+# near -115 dBFS), and without this the answers followed a user's hiss.
+NOISE_SNR_DB = (10.0, 35.0)
+
+
+def with_noise(y: np.ndarray, seed: int) -> np.ndarray:
+    """`y` with coloured noise at a random SNR (against the level of its louder half of 20 ms blocks)."""
+    rng = np.random.default_rng(seed)
+    blocks = y[:len(y) // 320 * 320].reshape(-1, 320).astype(np.float64)
+    power = np.mean(blocks**2, axis=1) if len(blocks) else np.array([np.mean(y.astype(np.float64) ** 2)])
+    speech = np.mean(np.sort(power)[len(power) // 2:]) if len(power) else 0.0
+    tilt = rng.choice([0.0, 1.0, 2.0])  # white, pink, brown
+    spectrum = np.fft.rfft(rng.standard_normal(len(y)))
+    spectrum /= np.maximum(np.fft.rfftfreq(len(y), 1 / features.SAMPLE_RATE), 20.0) ** (tilt / 2)
+    noise = np.fft.irfft(spectrum, n=len(y))
+    snr = rng.uniform(*NOISE_SNR_DB)
+    noise *= np.sqrt(speech / 10 ** (snr / 10) / max(np.mean(noise**2), 1e-30))
+    return (y + noise).astype(np.float32)
+
+
 def clip_windows(path: str, window_s: float, hop_s: float, cache_dir: str | None) -> np.ndarray:
-    """Pooled features of the windows of one clip that hold enough speech (cached as .npy, no pickle)."""
+    """(2, windows, features): the pooled features of the clip's windows that hold enough speech, as recorded and
+    through a noise floor (with_noise), on the same windows. Cached as .npy (no pickle), written atomically."""
     stat = os.stat(path)
-    key = f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}|{FEATURE_CODE}|{window_s}|{hop_s}"
+    key = f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}|{FEATURE_CODE}|{window_s}|{hop_s}|noisy"
     cache_file = None
     if cache_dir:
         cache_file = os.path.join(cache_dir, hashlib.sha1(key.encode()).hexdigest() + ".npy")
-        if os.path.exists(cache_file):
+        try:
             return np.load(cache_file, allow_pickle=False)
-    frames = features.frame_features(load(path, features.SAMPLE_RATE), threads=1)  # clips run in parallel
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, EOFError):  # a damaged cache file: computed again
+            pass
+    y = load(path, features.SAMPLE_RATE)
+    frames = features.frame_features(y, threads=1)  # clips run in parallel
     times = prediction_times(frames.n_samples / features.SAMPLE_RATE, hop_s)[1:]
     x = features.pool(frames, times, window_s)
+    noisy = features.pool(features.frame_features(with_noise(y, zlib.crc32(os.path.basename(path).encode())),
+                                                  threads=1), times, window_s)
     keep = x[:, -1] >= FULL_SPEECH_FRACTION
     if len(x) and not keep.any():  # hardly any speech: its most spoken window stands for it
         keep[np.argmax(x[:, -1])] = True
-    x = x[keep]  # no rows for a clip shorter than one hop
+    x = np.stack([x[keep], noisy[keep]])  # no rows for a clip shorter than one hop
     if cache_file:
         os.makedirs(cache_dir, exist_ok=True)
-        np.save(cache_file, x, allow_pickle=False)
+        tmp = f"{cache_file}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            np.save(f, x, allow_pickle=False)
+        os.replace(tmp, cache_file)
     return x
 
 
@@ -89,11 +125,12 @@ def _windows_or_why(path, *args):
         x = clip_windows(path, *args)
     except (AudioError, OSError) as e:
         return None, f"cannot decode ({e})"
-    return (x, "") if len(x) else (None, "shorter than one prediction step")
+    return (x, "") if x.shape[1] else (None, "shorter than one prediction step")
 
 
 def build_dataset(clips, window_s, hop_s, cache_dir, n_jobs):
-    """(x, clip_index, clips): the windows of every clip that has any, indexed into the clips kept.
+    """(x, x_noisy, clip_index, clips): the windows of every clip that has any, as recorded and through a noise
+    floor, indexed into the clips kept.
 
     A clip that cannot be decoded or is too short is left out with a warning, not a stop: corpora ship a
     few broken files."""
@@ -108,16 +145,18 @@ def build_dataset(clips, window_s, hop_s, cache_dir, n_jobs):
             kept.append(clip)
             blocks.append(block)
     if not blocks:
-        return np.zeros((0, len(features.POOLED_NAMES)), np.float32), np.zeros(0, int), []
-    clip_index = np.concatenate([np.full(len(b), i) for i, b in enumerate(blocks)])
-    return np.vstack(blocks), clip_index, kept
+        empty = np.zeros((0, len(features.POOLED_NAMES)), np.float32)
+        return empty, empty, np.zeros(0, int), []
+    clip_index = np.concatenate([np.full(b.shape[1], i) for i, b in enumerate(blocks)])
+    return np.vstack([b[0] for b in blocks]), np.vstack([b[1] for b in blocks]), clip_index, kept
 
 
 class Data:
-    """Windows of the corpora: features, their clip, and each clip's label, speaker and corpus."""
+    """Windows of the corpora: features (as recorded and through a noise floor), their clip, and each clip's
+    label, speaker and corpus."""
 
-    def __init__(self, x, clip_index, clips):
-        self.x, self.clip_index = x, clip_index
+    def __init__(self, x, x_noisy, clip_index, clips):
+        self.x, self.x_noisy, self.clip_index = x, x_noisy, clip_index
         self.clip_labels = np.array([c.label for c in clips], dtype=int)
         self.clip_speakers = np.array([c.speaker for c in clips])
         self.clip_corpora = np.array([c.corpus for c in clips])
@@ -218,8 +257,8 @@ def train_model(data: Data, rows, params, seed=0) -> tuple:
     prior = population(data.x[rows])
     rng = np.random.default_rng(seed)
     parts = [r for how in RECORDINGS for r in recordings(data, rows, how, rng)]
-    x = np.vstack([normalised(data.x[r], prior) for r in parts])
-    index = np.concatenate(parts)
+    x = np.vstack([normalised(heard[r], prior) for heard in (data.x, data.x_noisy) for r in parts])
+    index = np.concatenate(parts + parts)
     return fit(x, data.y[index], balanced_weights(data, index), allowed_classes(data, index), params, seed), prior
 
 
@@ -228,10 +267,11 @@ def judge(booster, prior, data: Data, rows) -> dict:
     rows = np.asarray(rows)
     position = {r: i for i, r in enumerate(rows)}
     out = {}
-    for way, how in zip(WAYS, ("whole", 1, "emotion")):
+    for way, how in zip(WAYS, HOW):
+        heard = data.x_noisy if way == "noisy" else data.x
         m = np.zeros((len(rows), len(EMOTIONS)))
         for r in recordings(data, rows, how, np.random.default_rng(0)):
-            m[[position[i] for i in r]] = margins(booster, normalised(data.x[r], prior))
+            m[[position[i] for i in r]] = margins(booster, normalised(heard[r], prior))
         out[way] = m
     return out
 
@@ -247,7 +287,7 @@ def fit_temperature(m: np.ndarray, labels: np.ndarray, groups=None) -> float:
         p = softmax(m, np.exp(log_t)).astype(np.float64)
         return -np.sum(weight * np.log(np.maximum(p[np.arange(len(labels)), labels], 1e-12)))
 
-    lo, hi = np.log(0.2), np.log(20.0)
+    lo, hi = np.log(TEMPERATURES[0]), np.log(TEMPERATURES[1])
     g = (np.sqrt(5) - 1) / 2
     for _ in range(40):
         a, b = hi - g * (hi - lo), lo + g * (hi - lo)
@@ -289,11 +329,12 @@ def scores(y_true, y_pred, classes) -> dict:
               if (y_true == c).any()}
     confusion = np.zeros((len(EMOTIONS), len(EMOTIONS)), int)
     np.add.at(confusion, (y_true, y_pred), 1)
-    said = confusion.sum(axis=0)
-    return {"n": int(len(y_true)),
+    judged = np.isin(y_true, list(classes))  # clips of a class the model could not learn are shown, not scored
+    said = np.bincount(y_pred[judged], minlength=len(EMOTIONS))
+    return {"n": int(judged.sum()),
             "most_said": {"class": EMOTIONS[int(said.argmax())],  # does it fall into one class?
-                          "share": round(float(said.max() / max(len(y_true), 1)), 4)},
-            "accuracy": round(float(np.mean(y_true == y_pred)), 4) if len(y_true) else 0.0,
+                          "share": round(float(said.max() / max(judged.sum(), 1)), 4)},
+            "accuracy": round(float(np.mean(y_true[judged] == y_pred[judged])), 4) if judged.any() else 0.0,
             "unweighted_average_recall": round(float(np.mean(list(recall.values()))), 4) if recall else 0.0,
             "recall": recall, "confusion": confusion.tolist()}
 
@@ -323,13 +364,14 @@ def corpus_report(data: Data, rows, win_margins: dict, temperature: float, class
 
 def speaker_folds(data: Data, folds: int) -> list:
     """(train rows, test rows) per fold: each corpus's speakers dealt round the folds, so every fold holds out
-    speakers of every corpus and none is in both train and test."""
+    speakers of as many corpora as it can (a corpus with fewer speakers than folds sits out some) and no speaker
+    is in both train and test. Folds that would hold out nobody are left out."""
     groups = [[] for _ in range(folds)]
     for corpus in np.unique(data.corpus):
         for i, who in enumerate(sorted(set(data.speaker[data.corpus == corpus]))):
             groups[i % folds].append(who)
     rows = np.arange(len(data.x))
-    return [(rows[~np.isin(data.speaker, g)], rows[np.isin(data.speaker, g)]) for g in groups]
+    return [(rows[~np.isin(data.speaker, g)], rows[np.isin(data.speaker, g)]) for g in groups if g]
 
 
 def corpus_folds(data: Data) -> list:
@@ -437,7 +479,31 @@ def _summary(report: dict) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ml.train", description=__doc__.split(":", 1)[1].strip())
+    return cli.run(_main, sys.argv[1:] if argv is None else argv)
+
+
+def _checked(args) -> None:
+    """Refuse options that would make an unusable model, before any work (cli.Failure)."""
+    if not os.path.isdir(args.data_dir):
+        raise cli.Failure(f"{args.data_dir} is not a folder" if os.path.exists(args.data_dir)
+                          else f"data folder not found: {args.data_dir}")
+    for name, value, lo, hi in (("--window", args.window, 0.1, 30.0), ("--hop", args.hop, 0.05, min(10.0, args.window)),
+                                ("--trees", args.trees, 1, 10000), ("--speakers", args.speakers, 0, 10**6),
+                                ("--jobs", args.jobs, 1, 256)):
+        if not lo <= value <= hi:  # NaN fails too
+            raise cli.Failure(f"{name} must be from {lo:g} to {hi:g}, not {value}")
+    if args.folds == 1 or not 0 <= args.folds <= 100:
+        raise cli.Failure(f"--folds must be 0 (no speaker split) or from 2 to 100, not {args.folds}")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise cli.Failure(f"--out {args.out} is a file; give a folder")
+    if os.path.isdir(args.out):  # what will be written there can be (checked again when it is)
+        cli.check_outputs({name: os.path.join(args.out, name) for name in OUTPUTS}, [])
+    if args.cache and os.path.exists(args.cache) and not os.path.isdir(args.cache):
+        raise cli.Failure(f"--cache {args.cache} is a file; give a folder (or '' for none)")
+
+
+def _main(argv) -> int:
+    parser = cli.Parser(prog="python -m ml.train", description=__doc__.split(":", 1)[1].split("\n\n")[0].strip())
     parser.add_argument("data_dir", help="folder of RAVDESS (Actor_XX/03-01-EE-...), EmoDB (03a01Wa.wav), "
                                          "CREMA-D or TESS clips, in any sub-folders")
     parser.add_argument("--out", default="models", help="folder for the model, its metadata and report")
@@ -452,6 +518,7 @@ def main(argv=None) -> int:
                         help="feature cache folder ('' to disable)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
+    _checked(args)
 
     clips = load_corpus(args.data_dir, args.corpus)
     if args.speakers:
@@ -459,39 +526,39 @@ def main(argv=None) -> int:
                 for w in sorted({c.speaker for c in clips if c.corpus == corpus})[:args.speakers]}
         clips = [c for c in clips if c.speaker in keep]
     if not clips:
-        print(f"error: no labelled clips found in {args.data_dir}", file=sys.stderr)
-        return 2
+        raise cli.Failure(f"no labelled clips found in {args.data_dir}")
+
+    def refuse_missing(what):
+        missing = sorted(set(EMOTIONS) - {EMOTIONS[c.label] for c in clips}, key=EMOTIONS.index)
+        if missing:
+            raise cli.Failure(f"the model needs clips of all 8 emotions; {args.data_dir} has none of "
+                              f"{', '.join(missing)}{what} (EmoDB, CREMA-D and TESS lack some: train them together "
+                              "with RAVDESS, or judge a model on them with ml.evaluate)")
+
+    refuse_missing("")  # by the file names, before any decoding
     start = time.time()
-    x, clip_index, clips = build_dataset(clips, args.window, args.hop, args.cache or None, args.jobs)
-    missing = sorted(set(EMOTIONS) - {EMOTIONS[c.label] for c in clips}, key=EMOTIONS.index)
-    if missing:
-        print(f"error: the model needs clips of all 8 emotions; {args.data_dir} has none of {', '.join(missing)} "
-              "that can be read (EmoDB, CREMA-D and TESS lack some: train them together with RAVDESS, or judge "
-              "a model on them with ml.evaluate)", file=sys.stderr)
-        return 2
-    data = Data(x, clip_index, clips)
+    x, x_noisy, clip_index, clips = build_dataset(clips, args.window, args.hop, args.cache or None, args.jobs)
+    refuse_missing(" that can be read")
+    data = Data(x, x_noisy, clip_index, clips)
     speakers = sorted(set(data.clip_speakers))
     corpora = sorted(set(data.clip_corpora))
     print(f"{len(clips)} clips from {len(speakers)} speakers of {', '.join(corpora)}; features: {len(x)} windows "
           f"in {time.time() - start:.1f} s", file=sys.stderr)
     params = {**DEFAULT_PARAMS, "n_estimators": args.trees}
-    folds = args.folds if args.folds and all(
-        len(set(data.speaker[data.corpus == c])) >= args.folds for c in corpora) else 0
-    if args.folds and not folds:
-        print(f"warning: a corpus has fewer than {args.folds} speakers: no speaker split", file=sys.stderr)
+    folds = min(args.folds, len(speakers))
+    if args.folds and folds < 2:
+        print("warning: one speaker: no speaker split", file=sys.stderr)
+        folds = 0
 
     report = {"corpora": {c: {"clips": int(np.sum(data.clip_corpora == c)),
                               "speakers": sorted(set(data.clip_speakers[data.clip_corpora == c])),
                               "classes": [EMOTIONS[i] for i in data.classes(c)]} for c in corpora},
               "windows": int(len(x)), "window_s": args.window, "hop_s": args.hop, "params": params,
-              "features": MODEL_FEATURES, "prior_windows": PRIOR_WINDOWS,
+              "features": MODEL_FEATURES, "prior_windows": PRIOR_WINDOWS, "noise_snr_db": NOISE_SNR_DB,
               "recordings": [str(r) for r in RECORDINGS], "kept_when_missing": KEPT_WHEN_MISSING}
-    os.makedirs(args.out, exist_ok=True)
     held, out_of_fold = evaluate(data, params, folds, args.jobs)
     report["held_out"] = held
     _print(held)
-    for name, part in held.items():
-        plot_confusions(part, f"clip level, {part['split']}", os.path.join(args.out, f"confusion_{name}.png"))
 
     # The shipped model's temperature: from voices of corpora a model never heard when there are several
     # (a user's voice is never a training corpus's), each corpus weighing the same; else from held-out speakers.
@@ -501,7 +568,12 @@ def main(argv=None) -> int:
             rows, m = out_of_fold[name]
             temperature = fit_temperature(m, data.y[rows], data.corpus[rows])
             report["temperature"] = {"value": round(temperature, 3), "fitted_on": f"{name} held out"}
+            if temperature > TEMPERATURES[1] * 0.95:
+                print(f"warning: the held-out voices were judged no better than chance (temperature {temperature:.1f}): "
+                      "this model's probabilities say almost nothing", file=sys.stderr)
             break
+    else:
+        print("warning: no held-out voices, so the probabilities are not calibrated (temperature 1)", file=sys.stderr)
     booster, (mean, std) = train_model(data, np.arange(len(x)), params)
     extra = {
         "trained_on": {"corpora": corpora, "speakers": len(speakers), "speaker_ids": speakers,
@@ -513,11 +585,20 @@ def main(argv=None) -> int:
             "prior_windows": PRIOR_WINDOWS, "min_speech_fraction": FULL_SPEECH_FRACTION,
             "mean": [round(float(v), 6) for v in mean], "std": [round(float(v), 6) for v in std]},
     }
-    meta_path = write_model(booster, args.out, args.window, args.hop, MODEL_FEATURES, temperature, extra)
-    with open(os.path.join(args.out, "training_report.json"), "w") as f:
-        json.dump(report, f, indent=1)
-        f.write("\n")
-    print(f"wrote {meta_path} in {time.time() - start:.0f} s", file=sys.stderr)
+    # Everything is written beside its final name and renamed into place only when all of it is written: a run
+    # that fails leaves the model that was there.
+    os.makedirs(args.out, exist_ok=True)
+    written = [n for n in OUTPUTS if not n.startswith("confusion_") or n[10:-4] in held]
+    with cli.Outputs({name: os.path.join(args.out, name) for name in written}) as out:
+        write_model(booster, out.path(MODEL_FILE), out.path(METADATA_NAME), args.window, args.hop, MODEL_FEATURES,
+                    temperature, extra, MODEL_FILE)
+        with open(out.path("training_report.json"), "w") as f:
+            json.dump(report, f, indent=1, allow_nan=False)
+            f.write("\n")
+        for name, part in held.items():
+            plot_confusions(part, f"clip level, {part['split']}", out.path(f"confusion_{name}.png"))
+        out.commit()
+    print(f"wrote {os.path.join(args.out, METADATA_NAME)} in {time.time() - start:.0f} s", file=sys.stderr)
     return 0
 
 
