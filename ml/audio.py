@@ -12,6 +12,7 @@ from typing import Iterator
 import numpy as np
 
 PIECE_S = 30.0  # seconds of audio per piece
+MIN_RATE = 4000  # Hz: below this no recording holds speech
 
 
 class AudioError(Exception):
@@ -39,6 +40,8 @@ def read_pieces(source, rate: int, start_s: float = 0.0, end_s: float | None = N
     with f:
         if f.frames == 0:
             raise AudioError("no samples")
+        if f.samplerate < MIN_RATE:  # a 1 Hz header would make hours of "audio" out of a few bytes
+            raise AudioError(f"a sample rate of {f.samplerate} Hz is too low to hold speech (at least {MIN_RATE} Hz)")
         # Decode from the start and cut: seeking compressed files can land off the wanted sample.
         skip = max(int(round(start_s * rate)), 0)
         wanted = None if end_s is None else max(int(round(end_s * rate)) - skip, 0)

@@ -20,30 +20,51 @@ class Clip:
 _RAVDESS = re.compile(r"^(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)\.(wav|flac|ogg|mp3)$", re.IGNORECASE)
 
 
+def _files(data_dir: str):
+    """(folder, file name) of every file below data_dir, following links (actor folders may be links) but
+    entering each real folder once, so a link loop or a linked backup copy is not read again."""
+    seen = set()
+    for root, dirs, files in os.walk(data_dir, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs.sort()
+        for name in sorted(files):
+            yield root, name
+
+
+def _distinct(clips: list) -> list:
+    """One clip per recording: a take found twice (a .wav beside its .flac) is read once."""
+    first = {}
+    for clip in sorted(clips, key=lambda c: c.path):
+        first.setdefault((clip.corpus, os.path.splitext(os.path.basename(clip.path))[0].lower()), clip)
+    return sorted(first.values(), key=lambda c: c.path)
+
+
 def ravdess(data_dir: str) -> list:
     """Speech clips (modality 03 audio-only or 01 full AV audio track, channel 01 speech) of a RAVDESS folder."""
     clips = []
-    for root, _dirs, files in os.walk(data_dir, followlinks=True):  # actor folders may be links
-        for name in sorted(files):
-            m = _RAVDESS.match(name)
-            if not m or m.group(1) == "02" or m.group(2) != "01":  # 02: video only, no sound
-                continue
-            emotion = int(m.group(3))
-            if 1 <= emotion <= len(EMOTIONS):
-                clips.append(Clip(os.path.join(root, name), emotion - 1, f"ravdess-{m.group(7)}", "ravdess"))
-    return sorted(clips, key=lambda c: c.path)
+    for root, name in _files(data_dir):
+        m = _RAVDESS.match(name)
+        if not m or m.group(1) == "02" or m.group(2) != "01":  # 02: video only, no sound
+            continue
+        emotion = int(m.group(3))
+        if 1 <= emotion <= len(EMOTIONS):
+            clips.append(Clip(os.path.join(root, name), emotion - 1, f"ravdess-{m.group(7)}", "ravdess"))
+    return _distinct(clips)
 
 
 def _by_name(data_dir: str, corpus: str, pattern: re.Pattern, labels: dict) -> list:
     """Clips whose file name matches `pattern` (groups: speaker, emotion code); codes not in `labels` are skipped."""
     clips = []
-    for root, _dirs, files in os.walk(data_dir, followlinks=True):
-        for name in sorted(files):
-            m = pattern.match(name)
-            if m and m.group(2).lower() in labels:
-                label = EMOTIONS.index(labels[m.group(2).lower()])
-                clips.append(Clip(os.path.join(root, name), label, f"{corpus}-{m.group(1).upper()}", corpus))
-    return sorted(clips, key=lambda c: c.path)
+    for root, name in _files(data_dir):
+        m = pattern.match(name)
+        if m and m.group(2).lower() in labels:
+            label = EMOTIONS.index(labels[m.group(2).lower()])
+            clips.append(Clip(os.path.join(root, name), label, f"{corpus}-{m.group(1).upper()}", corpus))
+    return _distinct(clips)
 
 
 # CREMA-D: ActorID_Sentence_Emotion_Level, e.g. 1001_DFA_ANG_XX.wav (91 actors; no calm, no surprise; one
@@ -58,7 +79,7 @@ _TESS_LABELS = {"neutral": "neutral", "happy": "happy", "sad": "sad", "angry": "
 
 # EmoDB (Berlin): SpeakerTextEmotionVersion, e.g. 03a01Wa.wav (10 German actors). Boredom (L) has no class
 # among the 8 and is left out.
-_EMODB = re.compile(r"^(\d\d)[ab]\d\d([WLEAFTN])[a-z]\.(wav|flac|ogg|mp3)$")
+_EMODB = re.compile(r"^(\d\d)[ab]\d\d([WLEAFTN])[a-z]\.(?i:wav|flac|ogg|mp3)$")
 _EMODB_LABELS = {"w": "angry", "f": "happy", "t": "sad", "a": "fearful", "e": "disgust", "n": "neutral"}
 
 

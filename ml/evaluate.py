@@ -8,16 +8,16 @@ Meant for voices the model was never trained on; speakers it was trained on are 
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 
 import numpy as np
 
+from . import cli
 from .datasets import LOADERS, load_corpus
 from .model import DEFAULT_MODEL_DIR, EMOTIONS, EmotionModel, ModelError
-from .train import WAYS, Data, build_dataset, clip_probabilities, expected_calibration_error, recordings, scores
+from .train import HOW, WAYS, Data, build_dataset, clip_probabilities, expected_calibration_error, recordings, scores
 
 
 def evaluate(model: EmotionModel, data: Data) -> dict:
@@ -25,10 +25,11 @@ def evaluate(model: EmotionModel, data: Data) -> dict:
     (each speaker as one recording)."""
     rows = np.arange(len(data.x))
     probs = {}
-    for way, how in zip(WAYS, ("whole", 1, "emotion")):
+    for way, how in zip(WAYS, HOW):
+        heard = data.x_noisy if way == "noisy" else data.x
         p = np.zeros((len(data.x), len(EMOTIONS)))
         for r in recordings(data, rows, how, np.random.default_rng(0)):
-            p[r] = model.predict_proba(model.normalise(data.x[r]))
+            p[r] = model.predict_proba(model.normalise(heard[r]))
         probs[way] = p
     report = {}
     for corpus in np.unique(data.corpus):
@@ -42,7 +43,11 @@ def evaluate(model: EmotionModel, data: Data) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ml.evaluate", description=__doc__.split(":", 1)[1].strip())
+    return cli.run(_main, sys.argv[1:] if argv is None else argv)
+
+
+def _main(argv) -> int:
+    parser = cli.Parser(prog="python -m ml.evaluate", description=__doc__.split(":", 1)[1].split("\n\n")[0].strip())
     parser.add_argument("data_dir", help="folder of RAVDESS, EmoDB, CREMA-D or TESS clips (named as in the corpus)")
     parser.add_argument("--model", default=DEFAULT_MODEL_DIR, help="model folder or its emotion_model.json")
     parser.add_argument("--corpus", default="auto", choices=["auto", *LOADERS],
@@ -52,20 +57,24 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", help="also write the report as JSON")
     args = parser.parse_args(argv)
+    if not os.path.isdir(args.data_dir):
+        raise cli.Failure(f"{args.data_dir} is not a folder" if os.path.exists(args.data_dir)
+                          else f"data folder not found: {args.data_dir}")
+    if not 1 <= args.jobs <= 256:
+        raise cli.Failure(f"--jobs must be from 1 to 256, not {args.jobs}")
     try:
         model = EmotionModel.load(args.model)
     except ModelError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        raise cli.Failure(str(e)) from None
     clips = load_corpus(args.data_dir, args.corpus)
     if not clips:
-        print(f"error: no labelled clips found in {args.data_dir}", file=sys.stderr)
-        return 2
-    x, clip_index, clips = build_dataset(clips, model.window_s, model.hop_s, args.cache or None, args.jobs)
+        raise cli.Failure(f"no labelled clips found in {args.data_dir}")
+    inputs = [("a model file", p) for p in model.files] + [("a clip it judges", c.path) for c in clips]
+    cli.check_outputs({"--out": args.out}, inputs)  # before the work, not after it
+    x, x_noisy, clip_index, clips = build_dataset(clips, model.window_s, model.hop_s, args.cache or None, args.jobs)
     if not clips:
-        print(f"error: none of the clips in {args.data_dir} could be read", file=sys.stderr)
-        return 2
-    data = Data(x, clip_index, clips)
+        raise cli.Failure(f"none of the clips in {args.data_dir} could be read")
+    data = Data(x, x_noisy, clip_index, clips)
     speakers = sorted(set(data.clip_speakers))
     known = sorted(set(speakers) & set(model.metadata.get("trained_on", {}).get("speaker_ids", [])))
     if known:
@@ -77,10 +86,12 @@ def main(argv=None) -> int:
     for corpus, r in judged.items():
         ways = ", ".join(f"{w} {r[w]['unweighted_average_recall']:.3f}" for w in WAYS)
         print(f"{corpus} ({r['recording']['n']} clips): clip UA {ways}; ECE {r['ece']:.3f}", file=sys.stderr)
-    if args.out:
-        with open(args.out, "w") as f:
-            json.dump(report, f, indent=1)
-            f.write("\n")
+    with cli.Outputs({"--out": args.out}, inputs) as out:
+        if args.out:
+            with open(out.path("--out"), "w") as f:
+                json.dump(report, f, indent=1, allow_nan=False)
+                f.write("\n")
+        out.commit()
     json.dump({corpus: {w: {k: r[w][k] for k in ("accuracy", "unweighted_average_recall", "recall")} for w in WAYS}
                for corpus, r in judged.items()}, sys.stdout, indent=1)
     sys.stdout.write("\n")

@@ -8,6 +8,7 @@ import numpy as np
 
 from .timeline import Timeline
 
+PLOT_FORMATS = (".png", ".svg", ".pdf", ".jpg", ".jpeg")  # what the plot can be saved as, by file name
 COLORS = {"neutral": "#9e9e9e", "calm": "#80cbc4", "happy": "#ffd54f", "sad": "#64b5f6", "angry": "#e53935",
           "fearful": "#8e24aa", "disgust": "#7cb342", "surprised": "#fb8c00"}
 

@@ -30,6 +30,8 @@ def _main(argv) -> int:
     parser.add_argument("--summary", action="store_true",
                         help="print one line (the file's overall emotion and probabilities) instead of the JSON")
     args = parser.parse_args(argv)
+    if args.plot and os.path.splitext(args.plot)[1].lower() not in export.PLOT_FORMATS:
+        raise cli.Failure(f"--plot {args.plot}: give a file name ending in {', '.join(export.PLOT_FORMATS)}")
     if not os.path.isfile(args.audio):
         raise cli.Failure(f"audio file not found: {args.audio}" if not os.path.exists(args.audio)
                           else f"{args.audio} is not a file")
@@ -51,6 +53,8 @@ def _main(argv) -> int:
             p = summary["probabilities"]
             text = (f"{args.audio}: {summary['label']} {p[summary['label']]:.2f} "
                     f"({' '.join(f'{c} {v:.2f}' for c, v in p.items())})")
+            for note in timeline.notes:  # in the JSON otherwise
+                print(f"note: {note}", file=sys.stderr)
         if args.csv:
             export.write_csv(timeline, out.path("--csv"))
         if args.plot:

@@ -93,11 +93,13 @@ def predict_timeline(signal, model: EmotionModel, smoothing_s: float = 1.0) -> T
     if not np.all(np.isfinite(probs)):  # never hand on garbage as a result
         raise AudioError("its analysis gave no usable numbers")
     heard = np.clip(times / model.window_s, 0.0, 1.0)
-    return Timeline(times, probs.astype(np.float32), fraction, duration, model.classes, heard, raw, _notes(frames))
+    return Timeline(times, probs.astype(np.float32), fraction, duration, model.classes, heard, raw, _notes(frames, fraction))
 
 
-def _notes(frames: features.Frames) -> list:
+def _notes(frames: features.Frames, fraction: np.ndarray) -> list:
     notes = []
+    if not np.any(fraction >= FULL_SPEECH_FRACTION):
+        notes.append("no speech heard (silence, noise or too short): the crowd stays neutral")
     if frames.not_finite:
         notes.append(f"the audio holds {frames.not_finite} samples that are not numbers (NaN/inf): "
                      "analysed as silence")
