@@ -256,8 +256,9 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
                     duration_s=timeline.duration_s)
     nla, yours, copied = [], [], []
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
+    objects = _objects_by_name()
     for n, (name, have, blink_names) in enumerate(job.faces):
-        obj = bpy.data.objects.get(name)
+        obj = objects.get(name)
         if obj is None or obj.type != "MESH" or obj.data.shape_keys is None:
             result.notes.append(f"'{name}' was removed while the speech was analysed: skipped")
             continue
@@ -268,8 +269,11 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
         values = react(times, mood, job.table[:, have], member, job.settings.strength, idle=job.settings.idle)
         curves = {}
         for j, i in enumerate(have):
-            kept = keep_indices(frames, values[j], job.settings.tolerance)
-            curves[job.names[i]] = (frames[kept], values[j][kept])
+            if job.settings.tolerance > 0:
+                kept = keep_indices(frames, values[j], job.settings.tolerance)
+                curves[job.names[i]] = (frames[kept], values[j][kept])
+            else:
+                curves[job.names[i]] = (frames, values[j])
         if blink_names:
             blink_frames, blink_values = blinks(result.duration_s, member, sound.fps)
             inside = sound.first_frame + blink_frames <= sound.last_frame
@@ -304,6 +308,18 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
     return result
 
 
+def _objects_by_name() -> dict:
+    """{name: object}, local objects before linked ones of the same name (as bpy.data.objects.get finds them),
+    made once: get() looks through every object, once per face."""
+    import bpy
+
+    found = {}
+    for obj in bpy.data.objects:
+        if obj.name not in found or found[obj.name].library is not None and obj.library is None:
+            found[obj.name] = obj
+    return found
+
+
 def animate(scene, settings: Settings, progress=None) -> Result:
     """Check, decode, predict, write keys, in one go. Raises AudienceError (scene untouched) on anything the user can fix."""
     job = prepare(scene, settings)
@@ -313,14 +329,16 @@ def animate(scene, settings: Settings, progress=None) -> Result:
 def clear(scene, collection_name: str) -> tuple:
     """Remove what the tool wrote on the faces of a collection, and its markers and emotion empty in every
     scene that shows these faces; keep what the artist edited. Returns (faces cleared, notes)."""
+    import bpy
+
     faces, _notes = find_faces(collection_name)
     scenes = {scene.name: scene}
-    scenes.update((s.name, s) for obj, _key in faces for s in obj.users_scene)
+    shown = {obj.as_pointer() for obj, _key in faces}  # one pass per scene (Object.users_scene is one per face)
+    scenes.update((s.name, s) for s in bpy.data.scenes if any(o.as_pointer() in shown for o in s.objects))
     check_not_tweaking([(o.name, k) for o, k in faces] + [("Speech Emotion", keys.emotion_object(s))
                                                           for s in scenes.values()])
     kept, cleared = [], 0
-    for obj, key in faces:
-        names = keys.clear_face(key)
+    for (obj, _key), names in zip(faces, keys.clear_faces([key for _obj, key in faces])):
         if names is not None:
             cleared += 1
             kept += [f"{obj.name}: {name}" for name in names]
