@@ -230,23 +230,46 @@ def analyse(job: Job, progress=None, cancelled=lambda: False) -> Timeline:
                 raise Cancelled()
             yield piece
             done += len(piece)
-            progress(0.05 + 0.75 * min(done / rate / expected, 1.0), "listening to the speech")
+            m, s = divmod(int(done / rate), 60)
+            progress(0.05 + (ANALYSED - 0.1) * min(done / rate / expected, 1.0),
+                     f"listening to the speech: {m}:{s:02d} of {total}")
 
-    progress(0.05, "decoding audio")
+    m, s = divmod(int(round(expected)), 60)
+    total = f"{m}:{s:02d}"
+    progress(0.05, f"listening to the speech: 0:00 of {total}")
     try:
         timeline = predict_timeline(heard(), job.model, job.settings.smoothing)
     except AudioError as e:
         raise AudienceError(f"cannot analyse '{job.source.label}': {e}") from None
     if cancelled():
         raise Cancelled()
+    progress(ANALYSED, f"predicted the emotion every {job.model.hop_s:g} s")
     return timeline
+
+
+# Progress: the analysis reports 0-80 %, the keys 80-100 %.
+ANALYSED = 0.8
 
 
 def write(job: Job, timeline: Timeline, progress=None) -> Result:
     """Key every face. Main thread."""
+    progress = progress or (lambda fraction, message: None)
+    steps = write_steps(job, timeline)
+    while True:
+        try:
+            progress(*next(steps))
+        except StopIteration as done:
+            return done.value
+
+
+def write_steps(job: Job, timeline: Timeline):
+    """write(), a face at a time: yields (fraction done, what it is doing) after each face, returns the Result.
+
+    The button runs it in short turns between redraws (the progress bar moves, Blender stays drawn); nothing else
+    may change the scene between two turns.
+    """
     import bpy
 
-    progress = progress or (lambda fraction, message: None)
     sound = job.source
     frames, index = key_frames(timeline.times, sound.first_frame, sound.fps)
     times = timeline.times[index]
@@ -289,7 +312,7 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
         if written.copied:
             copied.append(name)
         result.faces.append(name)
-        progress(0.8 + 0.2 * (n + 1) / len(job.faces), f"keyed {name}")
+        yield ANALYSED + (1 - ANALYSED) * (n + 1) / len(job.faces), f"keying faces: {n + 1} of {len(job.faces)}"
     scene = bpy.data.scenes.get(job.scene)
     if scene is not None:
         labels = timeline.labels  # a property that argmaxes every row: read once, not once per key
