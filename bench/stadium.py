@@ -1,0 +1,107 @@
+"""A stadium: 1,000 faces x 12 shape keys x 5 minutes of speech through the real operators, and the memory it takes.
+
+  .venv-5.0.1/bin/python bench/stadium.py                        # 1,000 faces, 5 min of speech, 3 rounds
+  .venv-5.0.1/bin/python bench/stadium.py --faces 500 --minutes 10
+
+Each round: Animate Audience on faces without animation (first run), Animate again (re-run: every curve is
+checked against its fingerprint and rewritten), Remove Audience Keys. The faces are light (one quad each, Basis
+and the demo's 12 ARKit shape keys) so that what is measured is the tool and Blender's animation data, not the
+meshes. A warm-up on 10 faces first (imports, model, the first decode), so the rounds measure the work.
+
+Memory: peak RSS (ru_maxrss) of the process over the first round, split into what was there before the first run
+(Blender, the add-on, XGBoost and the model, the scene), Blender's own keyframes (keys written x the size of one,
+sizeof(BezTriple)) and the rest (the audio analysis, the crowd values, Python's and Blender's other data for the
+curves). Times are wall clock with CPU time beside; nothing is asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, BENCH)
+
+import speed  # noqa: E402  (the speech file, the light faces, the add-on's modules)
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(run) -> tuple:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = run()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--faces", type=int, default=1000)
+    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    speed.as_shipped()
+    import bpy
+
+    tmp = tempfile.mkdtemp(prefix="audience_stadium_")
+    try:
+        path = speed.write_speech(os.path.join(tmp, "speech.ogg"), args.minutes * 60, "OGG")
+        scene, strip = speed.speech_scene(path)
+        mods = speed.addon_modules()
+        demo, compat = mods["blender.demo"], mods["blender.compat"]
+        speed.light_faces(scene, "Warm-up", 10, demo.DEMO_KEYS)
+        speed.light_faces(scene, "Audience", args.faces, demo.DEMO_KEYS)
+        animate = lambda faces: bpy.ops.audience.animate(strip=strip.name, faces=faces)  # noqa: E731
+        clear = lambda faces: bpy.ops.audience.clear(faces=faces)  # noqa: E731
+        animate("Warm-up")
+        clear("Warm-up")
+        print(f"{args.faces} faces x {len(demo.DEMO_KEYS)} shape keys, {args.minutes:g} min of speech "
+              f"(demo/speech.ogg tiled, Ogg Vorbis); Blender {bpy.app.version_string}, {os.cpu_count()} CPUs; "
+              f"load average {os.getloadavg()[0]:.1f} at the start")
+        before = rss_mb()
+        runs = {"first run": [], "re-run": [], "Remove": []}
+        keys_written = 0
+        for round_ in range(args.rounds):
+            for step, run in (("first run", lambda: animate("Audience")), ("re-run", lambda: animate("Audience")),
+                              ("Remove", lambda: clear("Audience"))):
+                wall, cpu, _ = timed(run)
+                runs[step].append((wall, cpu))
+                if round_ == 0 and step == "first run":
+                    keys_written = sum(len(fc.keyframe_points) for o in bpy.data.collections["Audience"].objects
+                                       for fc in compat.existing_fcurves(o.data.shape_keys.animation_data.action))
+                    after_first = peak_mb()
+            print(f"round {round_ + 1}: " + ", ".join(f"{step} {r[-1][0]:.2f} s (CPU {r[-1][1]:.2f})"
+                                                      for step, r in runs.items())
+                  + f"; load {os.getloadavg()[0]:.1f}")
+        print(f"\nmedian of {args.rounds} rounds (wall clock, CPU time of all threads beside):")
+        goals = {"first run": 3.0, "re-run": 2.0, "Remove": 0.5}
+        for step, r in runs.items():
+            wall, cpu = statistics.median(w for w, _c in r), statistics.median(c for _w, c in r)
+            print(f"  {step:<10}{wall:7.2f} s  (CPU {cpu:.2f} s)   goal {goals[step]:g} s: "
+                  f"{'met' if wall <= goals[step] else 'not met'}")
+        key_size = compat._BEZTRIPLE.itemsize
+        blender_keys = keys_written * key_size / 2**20
+        peak = max(after_first, peak_mb())
+        print(f"\nmemory: peak RSS {peak:.0f} MB (goal 1,024 MB: {'met' if peak <= 1024 else 'not met'})")
+        print(f"  before the first run (Blender, the add-on, XGBoost and the model, the scene): {before:.0f} MB")
+        print(f"  Blender's keyframes: {keys_written:,} keys x {key_size} bytes = {blender_keys:.0f} MB")
+        print(f"  the rest (the analysis, the crowd values, Python's and Blender's other data): "
+              f"{peak - before - blender_keys:.0f} MB")
+        print(f"load average now {os.getloadavg()[0]:.1f}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
