@@ -172,10 +172,6 @@ def remove_fcurves(action, fcurves) -> None:
                     bag.fcurves.remove(fc)
 
 
-def remove_fcurve(action, fcurve) -> None:
-    remove_fcurves(action, [fcurve])
-
-
 # Keyframes in bulk. Every Keyframe property has its own getter and setter, so foreach_get/foreach_set handle
 # one key at a time (~90 ns a key for "co", several times that once Blender 5.0's heap is busy: it allocates per
 # key), as much as everything else Animate does. The keys of an F-curve are one array of BezTriple structs
