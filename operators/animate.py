@@ -108,7 +108,9 @@ class AUDIENCE_OT_animate(bpy.types.Operator):
             self._stop(context)
             self.report({"WARNING"}, "Animate Audience cancelled: nothing was written")
             return {"CANCELLED"}
-        if event.type != "TIMER" or self._thread.is_alive():
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}  # Blender stays usable while the speech is analysed
+        if self._thread.is_alive():
             self._show(context, *self._progress)
             return {"PASS_THROUGH"}
         if isinstance(self._outcome, Exception):
