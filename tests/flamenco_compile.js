@@ -1,5 +1,6 @@
-// Runs a Flamenco job compiler script the way Flamenco Manager does (JOB_TYPE, compileJob(job) with `author`,
-// `path` and `print`), without a Manager: node flamenco_compile.js SCRIPT 'SETTINGS_JSON' prints the tasks as JSON.
+// Runs a Flamenco job compiler script the way Flamenco Manager does (in strict mode, JOB_TYPE, compileJob(job) with
+// `author`, `path` and `print`), without a Manager: node flamenco_compile.js SCRIPT 'SETTINGS_JSON' prints the
+// job type and its tasks as JSON, or {"error": ...} when compileJob throws (the Manager refuses the job then).
 const fs = require("fs");
 const vm = require("vm");
 const nodePath = require("path");
@@ -14,7 +15,7 @@ const sandbox = {
     },
 };
 vm.createContext(sandbox);
-vm.runInContext(fs.readFileSync(process.argv[2], "utf8") + "\nthis.JOB_TYPE = JOB_TYPE;", sandbox);
+vm.runInContext('"use strict";\n' + fs.readFileSync(process.argv[2], "utf8") + "\nthis.JOB_TYPE = JOB_TYPE;", sandbox);
 const job = { settings: JSON.parse(process.argv[3]), addTask(task) { tasks.push(task); } };
 try {
     sandbox.compileJob(job);
