@@ -180,7 +180,7 @@ def _sort_curves(action) -> tuple:
     fcurves = compat.existing_fcurves(action)
     paths = [fc.data_path for fc in fcurves]
     marked = [fc for fc, path in zip(fcurves, paths) if written.get(path) is not None]
-    read = {fc.as_pointer(): keys for fc, keys in zip(marked, compat.keyframe_arrays(marked))}
+    read = {fc.as_pointer(): keys for fc, keys in zip(marked, compat.keyframe_arrays(marked))} if marked else {}
     for fc, path in zip(fcurves, paths):
         if path in written:
             keys = read.get(fc.as_pointer())
