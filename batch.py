@@ -186,9 +186,12 @@ def run_shot(args, show=print, progress=None) -> dict:
 def read_shot_list(path: str) -> list:
     """[{field: text}] of a CSV (a header row naming SHOT_FIELDS) or JSON (a list of objects, or {"shots": [...],
     "defaults": {...}}) shot list; relative paths are made relative to the list's folder. Failure for the list."""
+    most = 16 << 20
     try:
         with open(path, "rb") as f:
-            text = f.read(16 << 20).decode("utf-8-sig")
+            text = f.read(most + 1).decode("utf-8-sig")
+        if len(text) > most:
+            raise cli.Failure(f"shot list {path} is larger than {most >> 20} MB: split it")
     except OSError as e:
         raise cli.Failure(f"cannot read shot list {path}: {e.strerror}") from None
     except UnicodeDecodeError:
@@ -209,6 +212,9 @@ def read_shot_list(path: str) -> list:
         reader = csv.DictReader(text.splitlines())
         if not reader.fieldnames:
             raise cli.Failure(f"shot list {path} is empty")
+        twice = sorted({name for name in reader.fieldnames if reader.fieldnames.count(name) > 1})
+        if twice:
+            raise cli.Failure(f"shot list {path}: column(s) {', '.join(twice)} given twice")
         rows = [row for row in reader if any((value or "").strip() for value in row.values())]
         if any(None in row for row in rows):
             line = next(i for i, row in enumerate(rows) if None in row) + 2
@@ -226,6 +232,8 @@ def read_shot_list(path: str) -> list:
         shot = {}
         for key, value in row.items():
             key = key.strip()
+            if value is None:  # a short CSV row, or null in JSON: the default
+                continue
             if isinstance(value, str):
                 value = value.strip()
                 if not value:
@@ -249,7 +257,7 @@ def shot_argv(shot: dict) -> list:
                 raise cli.Failure(f"blinks must be yes or no, not {value!r}")
             argv.append("--blinks" if truth in ("true", "yes", "1", "on") else "--no-blinks")
             continue
-        if isinstance(value, (dict, list)) or value is None:
+        if isinstance(value, (dict, list)):
             raise cli.Failure(f"{key} must be a single value, not {json.dumps(value)}")
         # --option=value: a value may start with "-"
         argv.append(f"--{key.replace('_', '-')}={value if isinstance(value, str) else json.dumps(value)}")
@@ -272,7 +280,7 @@ class Shot:
 def plan_shots(shots: list, defaults: list, inputs: list) -> list:
     """Each shot's options (defaults, then its row), checked before anything runs; a shot whose row is wrong, or
     whose output is another shot's output or any shot's input (or one of `inputs`), gets its error and will not
-    run. Returns every input and output of the list, for the summary's own check."""
+    run. Returns ([(what, path)] of every input, the same of every output), for the summary's own check."""
     for shot in shots:
         try:
             shot.args = parser().parse_args(defaults + shot_argv(shot.fields))
@@ -305,7 +313,7 @@ def plan_shots(shots: list, defaults: list, inputs: list) -> list:
                 cli.check_outputs(outputs, inputs)
             except cli.Failure as e:
                 shot.error = str(e)
-    return inputs + [(f"{writers[0][0].label}'s {writers[0][1]}", path) for path, writers in claimed.items()]
+    return inputs, [(f"{writers[0][0].label}'s {writers[0][1]}", path) for path, writers in claimed.items()]
 
 
 def run_shot_list(args, argv: list) -> int:
@@ -320,9 +328,12 @@ def run_shot_list(args, argv: list) -> int:
         model = job.load_model(args.model)  # once: every shot uses it
     except errors.AudienceError as e:
         raise cli.Failure(str(e)) from None
-    everything = plan_shots(shots, _without(argv, ("--shots", "--summary", "--only")),
-                            [("the shot list", args.shots), *(("a model file", path) for path in model.files)])
-    with cli.Outputs({"--summary": args.summary}, everything) as out:
+    inputs, outputs = plan_shots(shots, _without(argv, ("--shots", "--summary", "--only")),
+                                 [("the shot list", args.shots), *(("a model file", path) for path in model.files)])
+    for what, path in outputs:
+        if args.summary and os.path.realpath(args.summary) == path:
+            raise cli.Failure(f"--summary {args.summary} is also {what}: give each output its own file")
+    with cli.Outputs({"--summary": args.summary}, inputs) as out:
         started = time.perf_counter()
         listed, shots = len(shots), [shot for shot in shots if shot.number in chosen]
         print(f"audience: {len(shots)} of the {listed} shots in {args.shots}"

@@ -217,9 +217,48 @@ class Cancelled(Exception):
     """The user pressed Esc: nothing was written."""
 
 
+# Progress: the analysis reports 0-80 %, the keys 80-100 %.
+ANALYSED = 0.8
+
+
+# The last few analyses, by what they heard: a re-run (another seed, strength, mode, ...) of the same strip does
+# not decode and analyse its speech again. Keyed by the file (path, size, time it was changed), the part of it the
+# strip plays, the model and the smoothing; a packed sound (a new temporary file each time) is analysed each time.
+_analyses: dict = {}
+ANALYSES_KEPT = 4
+
+
+def _analysis_key(job: Job):
+    source = job.source
+    if source.temporary:
+        return None
+    try:
+        stat = os.stat(source.path)
+    except OSError:
+        return None
+    return (os.path.realpath(source.path), stat.st_ino, stat.st_size, stat.st_mtime_ns, round(source.start_s, 9),
+            round(source.end_s, 9), job.model.metadata.get("model_sha256"), id(job.model), job.settings.smoothing)
+
+
 def analyse(job: Job, progress=None, cancelled=lambda: False) -> Timeline:
     """Decode and predict, a piece of audio at a time. Touches no bpy data, so it may run in a thread."""
     progress = progress or (lambda fraction, message: None)
+    key = _analysis_key(job)
+    if key in _analyses:
+        if cancelled():
+            raise Cancelled()
+        _analyses[key] = _analyses.pop(key)  # the most recent last
+        progress(ANALYSED, "heard this speech before: its emotion is known")
+        return _analyses[key]
+    timeline = _analyse(job, progress, cancelled)
+    if key is not None:
+        _analyses[key] = timeline
+        while len(_analyses) > ANALYSES_KEPT:
+            del _analyses[next(iter(_analyses))]
+    return timeline
+
+
+def _analyse(job: Job, progress, cancelled) -> Timeline:
     rate = job.model.sample_rate
     expected = max(job.source.end_s - job.source.start_s, 1e-6)
 
@@ -245,10 +284,6 @@ def analyse(job: Job, progress=None, cancelled=lambda: False) -> Timeline:
         raise Cancelled()
     progress(ANALYSED, f"predicted the emotion every {job.model.hop_s:g} s")
     return timeline
-
-
-# Progress: the analysis reports 0-80 %, the keys 80-100 %.
-ANALYSED = 0.8
 
 
 def write(job: Job, timeline: Timeline, progress=None) -> Result:

@@ -113,6 +113,7 @@ def test_a_json_list_with_defaults_and_only_some_shots(addon, shots_dir):
 @pytest.mark.parametrize("content, message", [
     ("blend,strip,faces,speed\nsc010.blend,Speech,Audience,2\n", "unknown column(s) speed"),
     ("blend,strip,faces\n", "holds no shots"),
+    ("blend,strip,faces,seed,seed\nsc010.blend,Speech,Audience,1,2\n", "column(s) seed given twice"),
     ('{"shots": {"blend": "sc010.blend"}}', "expected a list of shots"),
     ("[{\"blend\": \"sc010.blend\", \"seed\": [1, 2]", "is not valid JSON"),
 ])
@@ -122,6 +123,16 @@ def test_a_shot_list_that_cannot_be_read_runs_nothing(addon, shots_dir, content,
     res = batch("--shots", str(path))
     assert res.returncode == 1 and len(_errors(res)) == 1 and message in _errors(res)[0], res.stderr
     assert "start:" not in res.stdout
+
+
+def test_the_summary_is_never_written_onto_the_list_or_a_shots_output(addon, shots_dir):
+    (shots_dir / "one.csv").write_text("blend,strip,faces,output\nsc010.blend,Speech,Audience,out/one.blend\n")
+    for summary, message in ((shots_dir / "one.csv", "is the shot list: an input is never overwritten"),
+                             (shots_dir / "out" / "one.blend", "is also shot 1 (sc010)'s --output")):
+        res = batch("--shots", str(shots_dir / "one.csv"), "--summary", str(summary))
+        assert res.returncode == 1 and len(_errors(res)) == 1 and message in _errors(res)[0], res.stderr
+    assert not (shots_dir / "out" / "one.blend").exists()
+    assert (shots_dir / "one.csv").read_text().startswith("blend,strip")
 
 
 def test_options_that_belong_to_a_shot(addon, shots_dir):
@@ -144,6 +155,7 @@ def test_progress_comes_a_face_at_a_time(addon, demo_scene):
     scene, faces, strip = demo_scene
     job = sub(addon, "blender.job")
     prepared = job.prepare(scene, job.Settings(strip=strip.name, faces=faces.name))
+    job._analyses.clear()  # heard before, it would not be analysed again
     seen = []
     timeline = job.analyse(prepared, lambda f, m: seen.append((f, m)))
     steps = job.write_steps(prepared, timeline)
