@@ -344,6 +344,7 @@ def compare(args) -> None:
         # in turns with it.
         ours_runs, floor_runs = [], []
         for _ in range(args.repeats):
+            job._analyses.clear()  # the speech analysed each time, as the seed's is (a re-run would remember it)
             ours_runs.append(timed_animate(mods, lambda: job.animate(scene, settings)))
             clear_faces(job, scene, "Audience")
             floor_runs.append(floor_run(mods, path, floor_faces))

@@ -61,11 +61,13 @@ def main() -> None:
         scene, strip = speed.speech_scene(path)
         mods = speed.addon_modules()
         demo, compat = mods["blender.demo"], mods["blender.compat"]
+        warm = demo.add_speech(scene, speed.write_speech(os.path.join(tmp, "warm.ogg"), 10, "OGG"), name="Warm-up",
+                               frame=1)
         speed.light_faces(scene, "Warm-up", 10, demo.DEMO_KEYS)
         speed.light_faces(scene, "Audience", args.faces, demo.DEMO_KEYS)
         animate = lambda faces: bpy.ops.audience.animate(strip=strip.name, faces=faces)  # noqa: E731
         clear = lambda faces: bpy.ops.audience.clear(faces=faces)  # noqa: E731
-        animate("Warm-up")
+        bpy.ops.audience.animate(strip=warm.name, faces="Warm-up")
         clear("Warm-up")
         print(f"{args.faces} faces x {len(demo.DEMO_KEYS)} shape keys, {args.minutes:g} min of speech "
               f"(demo/speech.ogg tiled, Ogg Vorbis); Blender {bpy.app.version_string}, {os.cpu_count()} CPUs; "
@@ -83,28 +85,35 @@ def main() -> None:
         button_peak = peak_mb()
         clear("Audience")
 
-        runs = {"first run": [], "re-run": [], "Remove": []}
+        def again():  # a re-run of a speech not heard before: the analysis is part of it
+            job._analyses.clear()
+            return animate("Audience")
+
+        runs = {"first run": [], "re-run": [], "re-run, new speech": [], "Remove": []}
         for round_ in range(args.rounds):
+            job._analyses.clear()
             for step, run in (("first run", lambda: animate("Audience")), ("re-run", lambda: animate("Audience")),
-                              ("Remove", lambda: clear("Audience"))):
+                              ("re-run, new speech", again), ("Remove", lambda: clear("Audience"))):
                 wall, cpu, _ = timed(run)
                 runs[step].append((wall, cpu))
             print(f"round {round_ + 1}: " + ", ".join(f"{step} {r[-1][0]:.2f} s (CPU {r[-1][1]:.2f})"
                                                       for step, r in runs.items())
                   + f"; load {os.getloadavg()[0]:.1f}")
         print(f"\nthrough the operators, median of {args.rounds} rounds (wall clock; CPU time of all threads):")
-        goals = {"first run": 3.0, "re-run": 2.0, "Remove": 0.5}
+        goals = {"first run": 3.0, "re-run": 2.0, "re-run, new speech": 2.0, "Remove": 0.5}
         for step, r in runs.items():
             wall, cpu = statistics.median(w for w, _c in r), statistics.median(c for _w, c in r)
-            print(f"  {step:<10}{wall:7.2f} s  (CPU {cpu:.2f} s)   goal {goals[step]:g} s: "
+            print(f"  {step:<19}{wall:7.2f} s  (CPU {cpu:.2f} s)   goal {goals[step]:g} s: "
                   f"{'met' if wall <= goals[step] else 'not met'}")
+        print("  (re-run: the same speech, its analysis remembered, as when the artist changes a setting and clicks "
+              "again; re-run, new speech: analysed again)")
         key_size = compat._BEZTRIPLE.itemsize
         blender_keys = keys_written * key_size / 2**20
         print(f"\nmemory, peak RSS: {batch_peak:.0f} MB as batch.py animates (goal 1,024 MB: "
               f"{'met' if batch_peak <= 1024 else 'not met'}), {button_peak:.0f} MB with the button's undo step")
         print(f"  before the first run (Blender, the add-on, XGBoost and the model, the scene): {before:.0f} MB")
         print(f"  Blender's keyframes: {keys_written:,} keys x {key_size} bytes = {blender_keys:.0f} MB")
-        print(f"  ours (the analysis, the crowd values, the curves' other data): {batch_peak - before - blender_keys:.0f} MB")
+        print(f"  ours and Blender's other data for the curves (the rest): {batch_peak - before - blender_keys:.0f} MB")
         print(f"  Blender's undo step after the button (a copy of what changed): {button_peak - batch_peak:.0f} MB")
         print(f"load average now {os.getloadavg()[0]:.1f}")
     finally:
