@@ -281,9 +281,10 @@ def plan_shots(shots: list, defaults: list, inputs: list) -> list:
     """Each shot's options (defaults, then its row), checked before anything runs; a shot whose row is wrong, or
     whose output is another shot's output or any shot's input (or one of `inputs`), gets its error and will not
     run. Returns ([(what, path)] of every input, the same of every output), for the summary's own check."""
+    options = parser()
     for shot in shots:
         try:
-            shot.args = parser().parse_args(defaults + shot_argv(shot.fields))
+            shot.args = options.parse_args(defaults + shot_argv(shot.fields))
             missing = [f for f in ("blend", "strip", "faces") if not getattr(shot.args, f)]
             if missing:
                 raise cli.Failure(f"no {', '.join(missing)} given (columns {', '.join(missing)})")
