@@ -1,53 +1,89 @@
-"""Animate an audience without a screen.
+"""Animate an audience without a screen: one shot, or a list of shots in one process.
 
   blender -b scene.blend -P batch.py -- --strip Speech --faces Audience --output out.blend
   python batch.py -- --blend scene.blend --strip Speech --faces Audience     (bpy as a Python module)
+  blender -b -P batch.py -- --shots shots.csv [--seed 3 ...]                 (a shot list; options are defaults)
 
-Exit code 0 on success; on any failure 1 with one line `error: ...` on stderr, no output file written and
-the input never modified. Progress goes to stdout.
+One shot: exit code 0 on success; on any failure 1 with one line `error: ...` on stderr, no output file written
+and the input never modified. A shot list: every shot is run (the model is loaded once), each failed shot gets
+one `error: shot N ...` line on stderr and the others are still done; a summary closes the run, exit code 1 if
+any shot failed. Outputs are written atomically and never onto an input. Progress goes to stdout.
 """
+import csv
 import importlib
 import json
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from ml import cli, settings  # noqa: E402  (pure Python: no bpy, no numpy)
 
+# What a shot list may say about a shot: the command line's options without their dashes ("preset_file" for
+# --preset-file; "blinks": yes/no). "name" names the shot in progress lines and the summary.
+SHOT_FIELDS = ("name", "blend", "strip", "faces", "output", "report", "csv", "scene", "preset", "preset_file",
+               "mode", "seed", "strength", "smoothing", "tolerance", "contrast", "hold", "idle", "blinks",
+               "speaker", "stagger")
+PATH_FIELDS = ("blend", "output", "report", "csv", "preset_file")  # relative to the shot list's folder
+PER_SHOT = ("--blend", "--output", "--report", "--csv")           # in a shot list, these go in the list
 
-def parse_args(argv):
+
+def parser():
     from crowd.presets import MODES, PRESETS
 
     number = settings.parse
-    parser = cli.Parser(prog="batch.py", description="Animate audience, headless.",
-                        epilog="Blender: blender -b scene.blend -P batch.py -- OPTIONS")
-    parser.add_argument("--strip", required=True, help="name of the sound strip with the speech")
-    parser.add_argument("--faces", required=True, help="name of the collection of faces")
-    parser.add_argument("--preset", default="ARKIT", choices=list(PRESETS), help="shape-key naming (default ARKIT)")
-    parser.add_argument("--preset-file", help="your own emotion -> shape-key table (JSON, saved from the panel)")
-    parser.add_argument("--mode", default="MIRROR", choices=list(MODES), help="mirror the speaker or react")
-    parser.add_argument("--seed", type=number("seed"), default=0, help="variation seed (default 0)")
-    parser.add_argument("--strength", type=number("strength"), default=1.0, help="reaction strength (default 1.0)")
-    parser.add_argument("--smoothing", type=number("smoothing"), default=1.0,
-                        help="mood change time in seconds (default 1.0)")
-    parser.add_argument("--tolerance", type=number("tolerance"), default=0.0,
-                        help="keep only keys needed to stay within this of the reaction (default 0: every 0.5 s)")
-    parser.add_argument("--contrast", type=number("contrast"), default=1.0, help="> 1 decisive, < 1 mixed (default 1)")
-    parser.add_argument("--hold", type=number("hold"), default=0.0, help="seconds a new emotion must last (default 0)")
-    parser.add_argument("--idle", type=number("idle"), default=0.0,
-                        help="idle sway on every key, even in silence (default 0)")
-    parser.add_argument("--no-blinks", dest="blink", action="store_false", help="do not key blinks")
-    parser.add_argument("--speaker", default="", help="object: members further from it react later")
-    parser.add_argument("--stagger", type=number("stagger"), default=0.05,
-                        help="extra delay per metre from --speaker (0.05 s)")
-    parser.add_argument("--model", default="", help="model folder (default: the shipped model)")
-    parser.add_argument("--blend", help="open this .blend first (when bpy runs as a Python module)")
-    parser.add_argument("--scene", help="scene name (default: the active scene)")
-    parser.add_argument("--output", help="save the animated scene to this .blend (never the input file)")
-    parser.add_argument("--report", help="write a JSON report (emotion timeline, what was written)")
-    parser.add_argument("--csv", help="write the emotion timeline as CSV (time, 8 probabilities, label)")
-    return parser.parse_args(argv)
+    p = cli.Parser(prog="batch.py", description="Animate audience, headless: one shot, or a shot list (--shots).",
+                   epilog="Blender: blender -b scene.blend -P batch.py -- OPTIONS; with --shots, the other options "
+                          "are the defaults for every shot of the list")
+    p.add_argument("--shots", help="a shot list (CSV or JSON: blend, strip, faces, output and settings per shot)")
+    p.add_argument("--only", help="with --shots: run only these shots, numbered from 1 as in the list (1-5,8); "
+                                  "the others are still checked against them (outputs, inputs)")
+    p.add_argument("--summary", help="with --shots: write a JSON summary of the shots run")
+    p.add_argument("--strip", help="name of the sound strip with the speech")
+    p.add_argument("--faces", help="name of the collection of faces")
+    p.add_argument("--preset", default="ARKIT", choices=list(PRESETS), help="shape-key naming (default ARKIT)")
+    p.add_argument("--preset-file", help="your own emotion -> shape-key table (JSON, saved from the panel)")
+    p.add_argument("--mode", default="MIRROR", choices=list(MODES), help="mirror the speaker or react")
+    p.add_argument("--seed", type=number("seed"), default=0, help="variation seed (default 0)")
+    p.add_argument("--strength", type=number("strength"), default=1.0, help="reaction strength (default 1.0)")
+    p.add_argument("--smoothing", type=number("smoothing"), default=1.0,
+                   help="mood change time in seconds (default 1.0)")
+    p.add_argument("--tolerance", type=number("tolerance"), default=0.0,
+                   help="keep only keys needed to stay within this of the reaction (default 0: every 0.5 s)")
+    p.add_argument("--contrast", type=number("contrast"), default=1.0, help="> 1 decisive, < 1 mixed (default 1)")
+    p.add_argument("--hold", type=number("hold"), default=0.0, help="seconds a new emotion must last (default 0)")
+    p.add_argument("--idle", type=number("idle"), default=0.0,
+                   help="idle sway on every key, even in silence (default 0)")
+    p.add_argument("--no-blinks", dest="blink", action="store_false", default=True, help="do not key blinks")
+    p.add_argument("--blinks", dest="blink", action="store_true", help="key blinks (the default)")
+    p.add_argument("--speaker", default="", help="object: members further from it react later")
+    p.add_argument("--stagger", type=number("stagger"), default=0.05,
+                   help="extra delay per metre from --speaker (0.05 s)")
+    p.add_argument("--model", default="", help="model folder (default: the shipped model)")
+    p.add_argument("--blend", help="open this .blend first (when bpy runs as a Python module)")
+    p.add_argument("--scene", help="scene name (default: the active scene)")
+    p.add_argument("--output", help="save the animated scene to this .blend (never the input file)")
+    p.add_argument("--report", help="write a JSON report (emotion timeline, what was written)")
+    p.add_argument("--csv", help="write the emotion timeline as CSV (time, 8 probabilities, label)")
+    return p
+
+
+def parse_args(argv):
+    args = parser().parse_args(argv)
+    if args.shots:
+        given = [option for option in PER_SHOT if getattr(args, option[2:])]
+        if given:
+            raise cli.Failure(f"{', '.join(given)} go{'es' if len(given) == 1 else ''} in the shot list, one per "
+                              "shot (columns blend, output, report, csv)")
+    else:
+        missing = [option for option in ("--strip", "--faces") if not getattr(args, option[2:])]
+        if missing:
+            raise cli.Failure(f"the following arguments are required: {', '.join(missing)} (see batch.py --help)")
+        for option in ("--summary", "--only"):
+            if getattr(args, option[2:]):
+                raise cli.Failure(f"{option} goes with --shots")
+    return args
 
 
 def _blender_message(error: RuntimeError) -> str:
@@ -56,8 +92,22 @@ def _blender_message(error: RuntimeError) -> str:
     return text.split("Error: ", 1)[-1]
 
 
-def run(argv) -> int:
-    args = parse_args(argv)
+class Printer:
+    """Progress lines a person can follow: each stage when it starts, then at most one line a second."""
+
+    def __init__(self, prefix: str = ""):
+        self.prefix, self.stage, self.last = prefix, None, 0.0
+
+    def __call__(self, fraction: float, message: str) -> None:
+        stage = message.split(":")[0]
+        now = time.perf_counter()
+        if stage != self.stage or now - self.last >= 1.0 or fraction >= 1.0:
+            print(f"audience: {self.prefix}{int(100 * fraction):3d}% {message}", flush=True)
+            self.stage, self.last = stage, now
+
+
+def run_shot(args, show=print, progress=None) -> dict:
+    """Animate one shot as `args` says; raises cli.Failure with what went wrong. Returns what was done."""
     import bpy
 
     from checkout import load_addon
@@ -65,6 +115,7 @@ def run(argv) -> int:
     if args.blend:
         if not os.path.isfile(args.blend):
             raise cli.Failure(f".blend file not found: {args.blend}")
+        show(f"opening {args.blend}")
         try:
             bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.blend))
         except RuntimeError as e:
@@ -95,19 +146,18 @@ def run(argv) -> int:
     inputs = [("the input .blend", bpy.data.filepath), ("the preset file", args.preset_file),
               *(("a model file", path) for path in model.files),
               *(("a file the .blend uses", path) for path in bpy.utils.blend_paths(absolute=True))]
-
-    def progress(fraction, message):
-        print(f"audience: {int(100 * fraction):3d}% {message}", flush=True)
-
+    progress = progress or Printer()
+    started = time.perf_counter()
     with cli.Outputs({"--output": args.output, "--report": args.report, "--csv": args.csv}, inputs) as out:
         try:
             result = job.animate(scene, options, progress)
         except errors.AudienceError as e:
             raise cli.Failure(str(e)) from None
         for note in result.notes:
-            print(f"audience: note: {note}")
-        print(f"audience: {result.summary()}", flush=True)
+            show(f"note: {note}")
+        show(result.summary())
         if args.output:
+            show(f"saving {args.output}")
             try:
                 bpy.ops.wm.save_as_mainfile(filepath=out.path("--output"), copy=True)
             except RuntimeError as e:
@@ -124,9 +174,253 @@ def run(argv) -> int:
 
             write_csv(result.timeline, out.path("--csv"))
         out.commit()
-    for path in (args.output, args.report, args.csv):
-        if path:
-            print(f"audience: wrote {path}")
+    written = [path for path in (args.output, args.report, args.csv) if path]
+    for path in written:
+        show(f"wrote {path}")
+    return {"faces": len(result.faces), "keys": result.keys_written, "seconds": time.perf_counter() - started,
+            "outputs": written, "notes": len(result.notes)}
+
+
+# ---------------------------------------------------------------- shot lists
+
+def read_shot_list(path: str) -> list:
+    """[{field: text}] of a CSV (a header row naming SHOT_FIELDS) or JSON (a list of objects, or {"shots": [...],
+    "defaults": {...}}) shot list; relative paths are made relative to the list's folder. Failure for the list."""
+    most = 16 << 20
+    try:
+        with open(path, "rb") as f:
+            text = f.read(most + 1).decode("utf-8-sig")
+        if len(text) > most:
+            raise cli.Failure(f"shot list {path} is larger than {most >> 20} MB: split it")
+    except OSError as e:
+        raise cli.Failure(f"cannot read shot list {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise cli.Failure(f"shot list {path} is not UTF-8 text") from None
+    if path.lower().endswith(".json") or text.lstrip().startswith(("[", "{")):
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as e:
+            raise cli.Failure(f"shot list {path} is not valid JSON ({e})") from None
+        defaults = {}
+        if isinstance(data, dict):
+            defaults, data = data.get("defaults", {}), data.get("shots")
+        if not isinstance(data, list) or not isinstance(defaults, dict) or \
+                not all(isinstance(row, dict) for row in data):
+            raise cli.Failure(f"shot list {path}: expected a list of shots (objects), or {{\"shots\": [...]}}")
+        rows = [{**defaults, **row} for row in data]
+    else:
+        reader = csv.DictReader(text.splitlines())
+        if not reader.fieldnames:
+            raise cli.Failure(f"shot list {path} is empty")
+        twice = sorted({name for name in reader.fieldnames if reader.fieldnames.count(name) > 1})
+        if twice:
+            raise cli.Failure(f"shot list {path}: column(s) {', '.join(twice)} given twice")
+        rows = [row for row in reader if any((value or "").strip() for value in row.values())]
+        if any(None in row for row in rows):
+            line = next(i for i, row in enumerate(rows) if None in row) + 2
+            raise cli.Failure(f"shot list {path}: a row has more cells than the header has columns (about line "
+                              f"{line})")
+    unknown = sorted({str(k).strip() for row in rows for k in row} - set(SHOT_FIELDS))
+    if unknown:
+        raise cli.Failure(f"shot list {path}: unknown column(s) {', '.join(unknown)}; a shot may say "
+                          f"{', '.join(SHOT_FIELDS)} (the model is one for the whole run: --model)")
+    if not rows:
+        raise cli.Failure(f"shot list {path} holds no shots")
+    folder = os.path.dirname(os.path.abspath(path))
+    shots = []
+    for row in rows:
+        shot = {}
+        for key, value in row.items():
+            key = key.strip()
+            if value is None:  # a short CSV row, or null in JSON: the default
+                continue
+            if isinstance(value, str):
+                value = value.strip()
+                if not value:
+                    continue
+            if key in PATH_FIELDS and isinstance(value, str):
+                value = os.path.join(folder, os.path.expanduser(value))
+            shot[key] = value
+        shots.append(shot)
+    return shots
+
+
+def shot_argv(shot: dict) -> list:
+    """The command-line options that say what a shot list's row says (checked by the same parser)."""
+    argv = []
+    for key, value in shot.items():
+        if key == "name":
+            continue
+        if key == "blinks":
+            truth = str(value).strip().lower()
+            if truth not in ("true", "false", "yes", "no", "1", "0", "on", "off"):
+                raise cli.Failure(f"blinks must be yes or no, not {value!r}")
+            argv.append("--blinks" if truth in ("true", "yes", "1", "on") else "--no-blinks")
+            continue
+        if isinstance(value, (dict, list)):
+            raise cli.Failure(f"{key} must be a single value, not {json.dumps(value)}")
+        # --option=value: a value may start with "-"
+        argv.append(f"--{key.replace('_', '-')}={value if isinstance(value, str) else json.dumps(value)}")
+    return argv
+
+
+class Shot:
+    def __init__(self, number: int, fields: dict):
+        self.number, self.fields = number, fields
+        self.name = str(fields.get("name") or os.path.splitext(os.path.basename(str(fields.get("blend", ""))))[0]
+                        or f"shot {number}")
+        self.args = self.error = self.done = None
+        self.seconds = 0.0
+
+    @property
+    def label(self) -> str:
+        return f"shot {self.number} ({self.name})"
+
+
+def plan_shots(shots: list, defaults: list, inputs: list) -> list:
+    """Each shot's options (defaults, then its row), checked before anything runs; a shot whose row is wrong, or
+    whose output is another shot's output or any shot's input (or one of `inputs`), gets its error and will not
+    run. Returns ([(what, path)] of every input, the same of every output), for the summary's own check."""
+    options = parser()
+    for shot in shots:
+        try:
+            shot.args = options.parse_args(defaults + shot_argv(shot.fields))
+            missing = [f for f in ("blend", "strip", "faces") if not getattr(shot.args, f)]
+            if missing:
+                raise cli.Failure(f"no {', '.join(missing)} given (columns {', '.join(missing)})")
+        except cli.Failure as e:
+            shot.error = str(e)
+    inputs = list(inputs)
+    for shot in shots:
+        if shot.args is not None:
+            inputs += [(f"{shot.label}'s .blend", shot.args.blend), (f"{shot.label}'s preset file",
+                                                                    shot.args.preset_file)]
+    claimed = {}  # output path -> the shots writing it
+    for shot in shots:
+        if shot.error is None:
+            for option in ("--output", "--report", "--csv"):
+                path = getattr(shot.args, option[2:])
+                if path:
+                    claimed.setdefault(os.path.realpath(path), []).append((shot, option))
+    for path, writers in claimed.items():
+        if len(writers) > 1:
+            for shot, option in writers:
+                others = ", ".join(f"{s.label}'s {o}" for s, o in writers if (s, o) != (shot, option))
+                shot.error = shot.error or f"{option} {path} is also {others}: give each output its own file"
+    for shot in shots:
+        if shot.error is None:
+            outputs = {option: getattr(shot.args, option[2:]) for option in ("--output", "--report", "--csv")}
+            try:
+                cli.check_outputs(outputs, inputs)
+            except cli.Failure as e:
+                shot.error = str(e)
+    return inputs, [(f"{writers[0][0].label}'s {writers[0][1]}", path) for path, writers in claimed.items()]
+
+
+def run_shot_list(args, argv: list) -> int:
+    from checkout import load_addon
+
+    shots = [Shot(i + 1, fields) for i, fields in enumerate(read_shot_list(args.shots))]
+    chosen = shot_numbers(args.only, len(shots)) if args.only else set(range(1, len(shots) + 1))
+    addon = load_addon()
+    job = importlib.import_module(addon.__name__ + ".blender.job")
+    errors = importlib.import_module(addon.__name__ + ".blender.errors")
+    try:
+        model = job.load_model(args.model)  # once: every shot uses it
+    except errors.AudienceError as e:
+        raise cli.Failure(str(e)) from None
+    inputs, outputs = plan_shots(shots, _without(argv, ("--shots", "--summary", "--only")),
+                                 [("the shot list", args.shots), *(("a model file", path) for path in model.files)])
+    for what, path in outputs:
+        if args.summary and os.path.realpath(args.summary) == path:
+            raise cli.Failure(f"--summary {args.summary} is also {what}: give each output its own file")
+    with cli.Outputs({"--summary": args.summary}, inputs) as out:
+        started = time.perf_counter()
+        listed, shots = len(shots), [shot for shot in shots if shot.number in chosen]
+        print(f"audience: {len(shots)} of the {listed} shots in {args.shots}"
+              f"{f' ({args.only})' if args.only else ''}; model {os.path.dirname(model.files[0])}", flush=True)
+        for shot in shots:
+            head = f"[{shot.number}/{listed} {shot.name}] "
+            if shot.error is None:
+                print(f"audience: {head}start: {shot.args.blend}", flush=True)
+                begun = time.perf_counter()
+                try:
+                    shot.done = run_shot(shot.args, lambda line: print(f"audience: {head}{line}", flush=True),
+                                         Printer(head))
+                except cli.Failure as e:
+                    shot.error = str(e)
+                except Exception as e:  # a bug: its traceback for the report, the other shots still run
+                    import traceback
+
+                    traceback.print_exc(file=sys.stdout)
+                    shot.error = f"{type(e).__name__}: {e}"
+                shot.seconds = time.perf_counter() - begun
+            if shot.error is not None:
+                print(f"audience: {head}FAILED: {shot.error}", flush=True)
+                print(f"error: {shot.label}: {shot.error}", file=sys.stderr, flush=True)
+        failed = [shot for shot in shots if shot.error is not None]
+        print(f"\naudience: summary: {len(shots) - len(failed)} of {len(shots)} shots done"
+              f"{f', {len(failed)} failed' if failed else ''} in {time.perf_counter() - started:.1f} s")
+        for shot in shots:
+            what = f"done   {shot.seconds:6.1f} s  {shot.done['faces']} faces, {shot.done['keys']:,} keys" + \
+                (f" -> {', '.join(shot.done['outputs'])}" if shot.done["outputs"] else "") if shot.done else \
+                f"FAILED {shot.seconds:6.1f} s  {shot.error}"
+            print(f"audience:   {shot.number:>3} {shot.name:<20} {what}")
+        sys.stdout.flush()
+        if args.summary:
+            with open(out.path("--summary"), "w") as f:
+                json.dump({"shot_list": os.path.abspath(args.shots), "done": len(shots) - len(failed),
+                           "failed": len(failed), "shots": [_summary(shot) for shot in shots]}, f, indent=1)
+            out.commit()
+            print(f"audience: wrote {args.summary}")
+    return 1 if failed else 0
+
+
+def shot_numbers(text: str, count: int) -> set:
+    """{1, 2, 3, 5} for "1-3,5": shots of a list of `count`, numbered from 1."""
+    numbers = set()
+    for part in text.replace(" ", "").split(","):
+        first, _dash, last = part.partition("-")
+        try:
+            low, high = int(first), int(last or first)
+        except ValueError:
+            raise cli.Failure(f"--only {text}: expected shot numbers like 1-5,8") from None
+        if not 1 <= low <= high <= count:
+            raise cli.Failure(f"--only {text}: the shot list has shots 1 to {count}")
+        numbers.update(range(low, high + 1))
+    return numbers
+
+
+def _summary(shot) -> dict:
+    entry = {"shot": shot.number, "name": shot.name, "blend": shot.args.blend if shot.args else shot.fields.get("blend"),
+             "status": "done" if shot.done else "failed", "seconds": round(shot.seconds, 2)}
+    if shot.done:
+        entry.update(faces=shot.done["faces"], keys=shot.done["keys"], outputs=shot.done["outputs"])
+    else:
+        entry["error"] = shot.error
+    return entry
+
+
+def _without(argv: list, options: tuple) -> list:
+    """argv without these options and their values."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        name = arg.split("=", 1)[0]
+        if name in options:
+            skip = "=" not in arg
+            continue
+        out.append(arg)
+    return out
+
+
+def run(argv) -> int:
+    args = parse_args(argv)
+    if args.shots:
+        return run_shot_list(args, argv)
+    run_shot(args, lambda line: print(f"audience: {line}", flush=True))
     return 0
 
 
@@ -136,6 +430,7 @@ def main() -> int:
 
 if __name__ == "__main__":
     code = main()
+    sys.stdout.flush()
     if code:
         sys.stderr.flush()
         os._exit(code)  # Blender would exit 0 after a Python error otherwise

@@ -2,6 +2,12 @@
 frame names) lives here."""
 from __future__ import annotations
 
+import ctypes
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+
 import bpy
 
 
@@ -83,38 +89,63 @@ def has_slots(action) -> bool:
 
 
 def assign_action(anim_data, action) -> None:
-    """Make `action` the active action of `anim_data`, with a slot on 4.4+."""
+    """Make `action` the active action of `anim_data`. On 4.4+ it keeps or gets a slot the action already has for
+    this datablock; a new action gets its slot from new_fcurves."""
     anim_data.action = action
     if has_slots(action) and anim_data.action_slot is None:
-        anim_data.action_slot = _slot_for(action, anim_data.id_data)
+        slot = _existing_slot(action, anim_data.id_data)
+        if slot is not None:
+            anim_data.action_slot = slot
+
+
+def _id_type(datablock) -> str:
+    return datablock.id_type if hasattr(datablock, "id_type") else type(datablock).__name__.upper()
+
+
+def _existing_slot(action, datablock):
+    return next((slot for slot in action.slots if slot.target_id_type == _id_type(datablock)), None)
 
 
 def _slot_for(action, datablock):
-    id_type = datablock.id_type if hasattr(datablock, "id_type") else type(datablock).__name__.upper()
-    for slot in action.slots:
-        if slot.target_id_type == id_type:
-            return slot
-    return action.slots.new(id_type=id_type, name=datablock.name)
+    # slots.new names the slot and, doing so, walks through every datablock of the file: 0.5 ms a face with
+    # 1,000 faces. new_fcurves lets Blender make the slot with the curves where it can.
+    return _existing_slot(action, datablock) or action.slots.new(id_type=_id_type(datablock), name=datablock.name)
 
 
-def _channelbag(action, datablock):
-    """The channelbag of `datablock`'s slot, made with its layer and strip if needed (4.4+)."""
+def _channelbag(action, datablock, slot=None):
+    """The channelbag of `datablock`'s slot (or `slot`), made with its layer and strip if needed (4.4+)."""
     layer = action.layers[0] if len(action.layers) else action.layers.new("Layer")
     strip = layer.strips[0] if len(layer.strips) else layer.strips.new(type="KEYFRAME")
-    return strip.channelbag(_slot_for(action, datablock), ensure=True)
+    return strip.channelbag(slot or _slot_for(action, datablock), ensure=True)
+
+
+# Action.fcurve_ensure_for_datablock (4.4+) takes the channel group from 5.0 on.
+_ENSURE_TAKES_GROUP = bpy.app.version >= (5, 0, 0)
 
 
 def new_fcurves(action, datablock, data_paths: list, group: str) -> list:
-    """New F-curves in `action` for `datablock`, in channel group `group` (the slot looked up once)."""
+    """New F-curves in `action` for `datablock`, in channel group `group`.
+
+    On 4.4+, for the datablock's active action, Blender makes slot, layer and channelbag with the first curve
+    (fcurve_ensure_for_datablock: a tenth of the time of making the slot apart, bench/blender_api.py); for an
+    action on an NLA strip, the slot is made here and the curves in its channelbag.
+    """
     if not has_slots(action):
         return [action.fcurves.new(path, index=0, action_group=group) for path in data_paths]
-    bag = _channelbag(action, datablock)
-    channel_group = bag.groups.get(group) or bag.groups.new(group)
-    fcurves = []
-    for path in data_paths:
-        fcurve = bag.fcurves.new(path, index=0)  # 4.5 takes no group here, 5.0 does: set it after
-        fcurve.group = channel_group
-        fcurves.append(fcurve)
+    anim = datablock.animation_data
+    if anim is not None and anim.action == action and hasattr(action, "fcurve_ensure_for_datablock"):
+        if _ENSURE_TAKES_GROUP:
+            return [action.fcurve_ensure_for_datablock(datablock, path, index=0, group_name=group)
+                    for path in data_paths]
+        fcurves = [action.fcurve_ensure_for_datablock(datablock, path, index=0) for path in data_paths]
+        bag = _channelbag(action, datablock, anim.action_slot) if fcurves else None
+    else:
+        bag = _channelbag(action, datablock)
+        fcurves = [bag.fcurves.new(path, index=0) for path in data_paths]  # 4.5 takes no group here
+    if fcurves:
+        channel_group = bag.groups.get(group) or bag.groups.new(group)
+        for fcurve in fcurves:
+            fcurve.group = channel_group
     return fcurves
 
 
@@ -125,16 +156,146 @@ def existing_fcurves(action):
     return [fc for layer in action.layers for strip in layer.strips for bag in strip.channelbags for fc in bag.fcurves]
 
 
-def remove_fcurve(action, fcurve) -> None:
+def remove_fcurves(action, fcurves) -> None:
+    """Remove these F-curves of `action` (each channelbag walked once, not once per curve)."""
+    doomed = {fc.as_pointer() for fc in fcurves}
+    if not doomed:
+        return
     if not has_slots(action):
-        action.fcurves.remove(fcurve)
+        for fc in [fc for fc in action.fcurves if fc.as_pointer() in doomed]:
+            action.fcurves.remove(fc)
         return
     for layer in action.layers:
         for strip in layer.strips:
             for bag in strip.channelbags:
-                if any(fc == fcurve for fc in bag.fcurves):
-                    bag.fcurves.remove(fcurve)
-                    return
+                for fc in [fc for fc in bag.fcurves if fc.as_pointer() in doomed]:
+                    bag.fcurves.remove(fc)
+
+
+# Keyframes in bulk. Every Keyframe property has its own getter and setter, so foreach_get/foreach_set handle
+# one key at a time (~90 ns a key for "co", several times that once Blender 5.0's heap is busy: it allocates per
+# key), as much as everything else Animate does. The keys of an F-curve are one array of BezTriple structs
+# (DNA_curve_types.h, 72 bytes, the same in 4.2 to 5.2): reading and setting frame and value there costs a few
+# ns a key. The layout is checked against foreach_get/foreach_set once per session on a probe curve of unlike
+# keys; where it differs, foreach_get/foreach_set are used. Only the frame and value of keys that exist are ever
+# set this way (what foreach_set("co") sets), and FCurve.update() follows, as after foreach_set.
+KEY_KINDS = ("interpolation", "handle_left_type", "handle_right_type")
+_BEZTRIPLE = np.dtype({"names": ["co", *KEY_KINDS], "formats": [(np.float32, (2,)), np.uint8, np.uint8, np.uint8],
+                       "offsets": [12, 48, 49, 50], "itemsize": 72})  # vec[1][0:2], ipo, h1, h2
+_direct = None  # None: not probed yet; then True (the keys' array) or False (foreach_get/foreach_set)
+
+
+def _key_rows(points, n: int) -> np.ndarray:
+    """The n keys of an F-curve as a structured array over Blender's own memory (valid until the curve changes)."""
+    return np.frombuffer(_bytes_type(n * _BEZTRIPLE.itemsize).from_address(points[0].as_pointer()),
+                         dtype=_BEZTRIPLE, count=n)
+
+
+@lru_cache(maxsize=64)
+def _bytes_type(size: int):
+    return ctypes.c_char * size  # making a ctypes type costs more than reading 600 keys: once per size
+
+
+class Keys(NamedTuple):
+    co: np.ndarray       # float32 [frame, value, frame, value, ...]
+    kinds: np.ndarray    # int32 [3, keys], or [3, 1] when uniform: interpolation, left and right handle type
+    uniform: np.ndarray  # bool [3]: every key of the curve has the first key's kind
+
+
+def keyframe_arrays(fcurves) -> list:
+    """[Keys] of every key of each F-curve.
+
+    With the keys' array: the curves' keys are copied into one array and taken apart there, a handful of
+    operations for a face's curves rather than a handful per curve.
+    """
+    counts = np.array([len(fc.keyframe_points) for fc in fcurves], dtype=np.int64)
+    if not reads_keys_directly():
+        return [_keys(*_foreach_get_arrays(fc.keyframe_points, n)) for fc, n in zip(fcurves, counts)]
+    size = _BEZTRIPLE.itemsize
+    rows = np.empty((int(counts.sum()), size), dtype=np.uint8)
+    at = rows.ctypes.data
+    for fc, n in zip(fcurves, counts):
+        if n:
+            ctypes.memmove(at, fc.keyframe_points[0].as_pointer(), int(n) * size)
+            at += int(n) * size
+    co_at, kinds_at = _BEZTRIPLE.fields["co"][1], _BEZTRIPLE.fields[KEY_KINDS[0]][1]
+    co = rows[:, co_at:co_at + 8].copy().view(np.float32).ravel()
+    kinds = rows[:, kinds_at:kinds_at + len(KEY_KINDS)]
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    if len(kinds) and (kinds == kinds[0]).all():  # as written: every key of every curve of one kind
+        first = kinds[0].astype(np.int32)[:, None]
+        same = np.ones(len(KEY_KINDS), dtype=bool)
+        return [Keys(co[2 * a:2 * b], first, same if b > a else ~same) for a, b in zip(starts, ends)]
+    kinds = kinds.T.astype(np.int32)
+    return [_keys(co[2 * a:2 * b], kinds[:, a:b]) for a, b in zip(starts, ends)]
+
+
+def _keys(co: np.ndarray, kinds: np.ndarray) -> Keys:
+    return Keys(co, kinds, (kinds == kinds[:, :1]).all(axis=1) if kinds.shape[1] else np.zeros(len(kinds), bool))
+
+
+def set_keyframe_co(fcurve, co: np.ndarray) -> None:
+    """Set frame and value of every key of the curve (float32 pairs, as many as it has keys), as
+    keyframe_points.foreach_set("co", co) does; call fcurve.update() after."""
+    points = fcurve.keyframe_points
+    n = len(points)
+    if 2 * n != len(co):
+        raise ValueError(f"{len(co) // 2} keys for an F-curve of {n}")
+    if n and reads_keys_directly():
+        _key_rows(points, n)["co"] = co.reshape(n, 2)
+    else:
+        points.foreach_set("co", co)
+
+
+def _foreach_get_arrays(points, n: int) -> tuple:
+    co = np.empty(2 * n, dtype=np.float32)
+    points.foreach_get("co", co)
+    kinds = np.empty((len(KEY_KINDS), n), dtype=np.int32)
+    for i, kind in enumerate(KEY_KINDS):
+        points.foreach_get(kind, kinds[i])
+    return co, kinds
+
+
+def reads_keys_directly() -> bool:
+    """Whether keyframe_arrays and set_keyframe_co use the keys' array (its layout checked once per session)."""
+    global _direct
+    if _direct is None:
+        try:
+            _direct = _probe_layout()
+        except Exception:  # no data to probe with here (a restricted context): foreach_get this time, probe later
+            return False
+    return _direct
+
+
+def _probe_layout() -> bool:
+    """A curve of three unlike keys, read and set both ways; the probe action is removed again."""
+    action = bpy.data.actions.new(".audience probe")
+    try:
+        if has_slots(action):
+            slot = action.slots.new(id_type="OBJECT", name="probe")
+            fcurve = action.layers.new("probe").strips.new(type="KEYFRAME").channelbag(slot, ensure=True).fcurves.new(
+                "location", index=0)
+        else:
+            fcurve = action.fcurves.new("location", index=0)
+        points = fcurve.keyframe_points
+        points.add(3)
+        points.foreach_set("co", np.array([1.0, 0.25, 7.5, -3.0, 12.0, 9.5], dtype=np.float32))
+        for point, ipo, left, right in zip(points, ("CONSTANT", "LINEAR", "BEZIER"), ("FREE", "VECTOR", "ALIGNED"),
+                                           ("AUTO", "ALIGNED", "VECTOR")):
+            point.interpolation, point.handle_left_type, point.handle_right_type = ipo, left, right
+        if points[1].as_pointer() - points[0].as_pointer() != _BEZTRIPLE.itemsize:
+            return False
+        rows = _key_rows(points, 3)
+        co, kinds = _foreach_get_arrays(points, 3)
+        if not (len(set(kinds[0].tolist())) == 3 and np.array_equal(rows["co"].ravel(), co)
+                and all(np.array_equal(rows[kind], kinds[i]) for i, kind in enumerate(KEY_KINDS))):
+            return False
+        rows["co"] = np.array([[2.0, -0.5], [4.0, 0.75], [5.5, 3.0]], dtype=np.float32)
+        points.foreach_get("co", co)
+        return bool(np.array_equal(co, [2.0, -0.5, 4.0, 0.75, 5.5, 3.0]) and points[1].handle_left_type == "VECTOR")
+    finally:
+        bpy.data.actions.remove(action)
 
 
 def new_nla_strip(track, name: str, start: int, action, datablock):

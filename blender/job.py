@@ -217,9 +217,48 @@ class Cancelled(Exception):
     """The user pressed Esc: nothing was written."""
 
 
+# Progress: the analysis reports 0-80 %, the keys 80-100 %.
+ANALYSED = 0.8
+
+
+# The last few analyses, by what they heard: a re-run (another seed, strength, mode, ...) of the same strip does
+# not decode and analyse its speech again. Keyed by the file (path, size, time it was changed), the part of it the
+# strip plays, the model and the smoothing; a packed sound (a new temporary file each time) is analysed each time.
+_analyses: dict = {}
+ANALYSES_KEPT = 4
+
+
+def _analysis_key(job: Job):
+    source = job.source
+    if source.temporary:
+        return None
+    try:
+        stat = os.stat(source.path)
+    except OSError:
+        return None
+    return (os.path.realpath(source.path), stat.st_ino, stat.st_size, stat.st_mtime_ns, round(source.start_s, 9),
+            round(source.end_s, 9), job.model.metadata.get("model_sha256"), id(job.model), job.settings.smoothing)
+
+
 def analyse(job: Job, progress=None, cancelled=lambda: False) -> Timeline:
     """Decode and predict, a piece of audio at a time. Touches no bpy data, so it may run in a thread."""
     progress = progress or (lambda fraction, message: None)
+    key = _analysis_key(job)
+    if key in _analyses:
+        if cancelled():
+            raise Cancelled()
+        _analyses[key] = _analyses.pop(key)  # the most recent last
+        progress(ANALYSED, "heard this speech before: its emotion is known")
+        return _analyses[key]
+    timeline = _analyse(job, progress, cancelled)
+    if key is not None:
+        _analyses[key] = timeline
+        while len(_analyses) > ANALYSES_KEPT:
+            del _analyses[next(iter(_analyses))]
+    return timeline
+
+
+def _analyse(job: Job, progress, cancelled) -> Timeline:
     rate = job.model.sample_rate
     expected = max(job.source.end_s - job.source.start_s, 1e-6)
 
@@ -230,23 +269,42 @@ def analyse(job: Job, progress=None, cancelled=lambda: False) -> Timeline:
                 raise Cancelled()
             yield piece
             done += len(piece)
-            progress(0.05 + 0.75 * min(done / rate / expected, 1.0), "listening to the speech")
+            m, s = divmod(int(done / rate), 60)
+            progress(0.05 + (ANALYSED - 0.1) * min(done / rate / expected, 1.0),
+                     f"listening to the speech: {m}:{s:02d} of {total}")
 
-    progress(0.05, "decoding audio")
+    m, s = divmod(int(round(expected)), 60)
+    total = f"{m}:{s:02d}"
+    progress(0.05, f"listening to the speech: 0:00 of {total}")
     try:
         timeline = predict_timeline(heard(), job.model, job.settings.smoothing)
     except AudioError as e:
         raise AudienceError(f"cannot analyse '{job.source.label}': {e}") from None
     if cancelled():
         raise Cancelled()
+    progress(ANALYSED, f"predicted the emotion every {job.model.hop_s:g} s")
     return timeline
 
 
 def write(job: Job, timeline: Timeline, progress=None) -> Result:
     """Key every face. Main thread."""
+    progress = progress or (lambda fraction, message: None)
+    steps = write_steps(job, timeline)
+    while True:
+        try:
+            progress(*next(steps))
+        except StopIteration as done:
+            return done.value
+
+
+def write_steps(job: Job, timeline: Timeline):
+    """write(), a face at a time: yields (fraction done, what it is doing) after each face, returns the Result.
+
+    The button runs it in short turns between redraws (the progress bar moves, Blender stays drawn); nothing else
+    may change the scene between two turns.
+    """
     import bpy
 
-    progress = progress or (lambda fraction, message: None)
     sound = job.source
     frames, index = key_frames(timeline.times, sound.first_frame, sound.fps)
     times = timeline.times[index]
@@ -256,8 +314,9 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
                     duration_s=timeline.duration_s)
     nla, yours, copied = [], [], []
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
+    objects = _objects_by_name()
     for n, (name, have, blink_names) in enumerate(job.faces):
-        obj = bpy.data.objects.get(name)
+        obj = objects.get(name)
         if obj is None or obj.type != "MESH" or obj.data.shape_keys is None:
             result.notes.append(f"'{name}' was removed while the speech was analysed: skipped")
             continue
@@ -268,8 +327,11 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
         values = react(times, mood, job.table[:, have], member, job.settings.strength, idle=job.settings.idle)
         curves = {}
         for j, i in enumerate(have):
-            kept = keep_indices(frames, values[j], job.settings.tolerance)
-            curves[job.names[i]] = (frames[kept], values[j][kept])
+            if job.settings.tolerance > 0:
+                kept = keep_indices(frames, values[j], job.settings.tolerance)
+                curves[job.names[i]] = (frames[kept], values[j][kept])
+            else:
+                curves[job.names[i]] = (frames, values[j])
         if blink_names:
             blink_frames, blink_values = blinks(result.duration_s, member, sound.fps)
             inside = sound.first_frame + blink_frames <= sound.last_frame
@@ -285,7 +347,7 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
         if written.copied:
             copied.append(name)
         result.faces.append(name)
-        progress(0.8 + 0.2 * (n + 1) / len(job.faces), f"keyed {name}")
+        yield ANALYSED + (1 - ANALYSED) * (n + 1) / len(job.faces), f"keying faces: {n + 1} of {len(job.faces)}"
     scene = bpy.data.scenes.get(job.scene)
     if scene is not None:
         labels = timeline.labels  # a property that argmaxes every row: read once, not once per key
@@ -304,6 +366,18 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
     return result
 
 
+def _objects_by_name() -> dict:
+    """{name: object}, local objects before linked ones of the same name (as bpy.data.objects.get finds them),
+    made once: get() looks through every object, once per face."""
+    import bpy
+
+    found = {}
+    for obj in bpy.data.objects:
+        if obj.name not in found or found[obj.name].library is not None and obj.library is None:
+            found[obj.name] = obj
+    return found
+
+
 def animate(scene, settings: Settings, progress=None) -> Result:
     """Check, decode, predict, write keys, in one go. Raises AudienceError (scene untouched) on anything the user can fix."""
     job = prepare(scene, settings)
@@ -313,14 +387,16 @@ def animate(scene, settings: Settings, progress=None) -> Result:
 def clear(scene, collection_name: str) -> tuple:
     """Remove what the tool wrote on the faces of a collection, and its markers and emotion empty in every
     scene that shows these faces; keep what the artist edited. Returns (faces cleared, notes)."""
+    import bpy
+
     faces, _notes = find_faces(collection_name)
     scenes = {scene.name: scene}
-    scenes.update((s.name, s) for obj, _key in faces for s in obj.users_scene)
+    shown = {obj.as_pointer() for obj, _key in faces}  # one pass per scene (Object.users_scene is one per face)
+    scenes.update((s.name, s) for s in bpy.data.scenes if any(o.as_pointer() in shown for o in s.objects))
     check_not_tweaking([(o.name, k) for o, k in faces] + [("Speech Emotion", keys.emotion_object(s))
                                                           for s in scenes.values()])
     kept, cleared = [], 0
-    for obj, key in faces:
-        names = keys.clear_face(key)
+    for (obj, _key), names in zip(faces, keys.clear_faces([key for _obj, key in faces])):
         if names is not None:
             cleared += 1
             kept += [f"{obj.name}: {name}" for name in names]

@@ -69,32 +69,31 @@ def written_curves(action) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-KIND_ATTRIBUTES = ("interpolation", "handle_left_type", "handle_right_type")
-
-
-def fingerprint(fcurve, written=None) -> str:
+def fingerprint(fcurve) -> str:
     """What a curve holds: its keys (frame, value, interpolation, handle types), modifiers, mute and lock.
 
     Moving, adding or deleting a key, or dragging a handle (an automatic handle becomes aligned), changes it.
-    `written`: the float32 (frame, value) pairs just written with foreach_set, whose keys all have the first
-    key's kinds: then nothing is read back (reading every key costs as much as writing it).
     """
-    points = fcurve.keyframe_points
-    if written is not None:
-        digest, first = hashlib.sha256(written.tobytes()), points[0]
-        for attribute in KIND_ATTRIBUTES:
-            digest.update(np.int32(_kind_value(attribute, getattr(first, attribute))).tobytes())
-    else:
-        co = np.empty(2 * len(points), dtype=np.float32)
-        points.foreach_get("co", co)
-        digest = hashlib.sha256(co.tobytes())
-        kinds = np.empty(len(points), dtype=np.int32)
-        for attribute in KIND_ATTRIBUTES:
-            points.foreach_get(attribute, kinds)
-            # Keys all of one kind (as written) count as one value, so a fresh curve needs no read-back.
-            digest.update(kinds[:1].tobytes() if len(kinds) and (kinds == kinds[0]).all() else kinds.tobytes())
-    digest.update(f"{len(fcurve.modifiers)} {fcurve.mute} {fcurve.lock}".encode())
-    return digest.hexdigest()[:20]
+    keys = compat.keyframe_arrays([fcurve])[0]
+    return _digest(fcurve, keys.co, _kinds_part(keys))
+
+
+def _digest(fcurve, co: np.ndarray, kinds: bytes) -> str:
+    """The fingerprint of a curve whose keys are `co` (float32 frame, value pairs) and `kinds` (_kinds_part)."""
+    flags = f"{len(fcurve.modifiers)} {fcurve.mute} {fcurve.lock}".encode()
+    return hashlib.sha256(b"".join((co.tobytes(), kinds, flags))).hexdigest()[:20]
+
+
+def _kinds_part(keys: compat.Keys) -> bytes:
+    """The keys' interpolation and handle types as fingerprinted: keys all of one kind (as written) count as one
+    value, so a fresh curve needs no read-back."""
+    return b"".join(row[:1].tobytes() if uniform else row.tobytes() for row, uniform in zip(keys.kinds, keys.uniform))
+
+
+def _first_key_kinds(fcurve) -> bytes:
+    """_kinds_part of a curve whose keys are all of its first key's kinds."""
+    first = fcurve.keyframe_points[0]
+    return np.array([_kind_value(kind, getattr(first, kind)) for kind in compat.KEY_KINDS], dtype=np.int32).tobytes()
 
 
 @lru_cache(maxsize=None)
@@ -166,43 +165,83 @@ def _write(datablock, name: str, group: str, curves: dict) -> Written:
     return Written("NLA" if strip is not None else "ACTIVE", kept, copied)
 
 
+# The tool's curves are Bezier with auto-clamped handles and no handle smoothing: each key's handles follow its
+# neighbours only, so a key the artist drags changes the curve next to it only, and Blender computes them about
+# four times faster than with "Continuous Acceleration" (bench/blender_api.py).
+SMOOTHING = "NONE"
+
+
+def _sort_curves(action) -> tuple:
+    """({data path: (F-curve, its keys or None)} of the tool's curves nobody edited, [every other F-curve],
+    [paths of the tool's curves edited by hand]). Keys are (co, kinds) as read for the fingerprint; None for
+    curves of older files, whose paths alone were noted."""
+    written = written_curves(action)
+    ours, others, edited = {}, [], []
+    fcurves = compat.existing_fcurves(action)
+    paths = [fc.data_path for fc in fcurves]
+    marked = [fc for fc, path in zip(fcurves, paths) if written.get(path) is not None]
+    read = {fc.as_pointer(): keys for fc, keys in zip(marked, compat.keyframe_arrays(marked))} if marked else {}
+    for fc, path in zip(fcurves, paths):
+        if path in written:
+            keys = read.get(fc.as_pointer())
+            if keys is None or _digest(fc, keys.co, _kinds_part(keys)) == written[path]:
+                ours[path] = (fc, keys)
+                continue
+            edited.append(path)
+        others.append(fc)
+    return ours, others, edited
+
+
 def _replace_curves(action, datablock, group: str, curves: dict) -> list:
     """Swap the curves this tool wrote before in `action` for `curves` {data path: (frames, values)}.
 
     Each curve gets all its keys in one go (keyframe_points.add + foreach_set), Bezier with
-    auto-clamped handles; curves without keys are not made. A channel that already has a curve that is
-    not ours as written (edited by hand, or the artist's own) is left alone: returns those paths.
+    auto-clamped handles; curves without keys are not made. A curve of ours that nobody edited and that
+    gets as many keys again is rewritten in place. A channel that already has a curve that is not ours as
+    written (edited by hand, or the artist's own) is left alone: returns those paths.
     """
-    remove_written(action)
-    taken = {fc.data_path for fc in compat.existing_fcurves(action)}
+    ours, others, _edited = _sort_curves(action)
+    taken = {fc.data_path for fc in others}
     kept = [path for path in curves if path in taken]
-    new = {path: curve for path, curve in curves.items() if path not in taken and len(curve[0])}
-    fcurves = compat.new_fcurves(action, datablock, list(new), group)
-    marks = {}
-    for fc, (frames, values) in zip(fcurves, new.values()):
+    marks, rewrite, new, doomed = {}, [], {}, []
+    for path, (fc, keys) in ours.items():
+        frames = curves.get(path, ((),))[0]
+        if keys is not None and len(frames) and len(frames) == len(keys.co) // 2:
+            rewrite.append((fc, keys))
+        else:
+            doomed.append(fc)
+    compat.remove_fcurves(action, doomed)
+    reused = {fc.data_path for fc, _keys in rewrite}
+    new = {path: curve for path, curve in curves.items() if path not in taken | reused and len(curve[0])}
+    for fc, keys in rewrite:  # the keys keep their kinds
+        if fc.auto_smoothing != SMOOTHING:  # an older version's curve
+            fc.auto_smoothing = SMOOTHING
+        marks[fc.data_path] = _digest(fc, _set_keys(fc, *curves[fc.data_path]), _kinds_part(keys))
+    kinds = None
+    for fc, (frames, values) in zip(compat.new_fcurves(action, datablock, list(new), group), new.values()):
+        fc.auto_smoothing = SMOOTHING  # before the keys: setting it recomputes the handles
         fc.keyframe_points.add(len(frames))
-        co = np.empty(2 * len(frames), dtype=np.float32)
-        co[0::2], co[1::2] = frames, values
-        fc.keyframe_points.foreach_set("co", co)
-        fc.update()
-        marks[fc.data_path] = fingerprint(fc, co)
+        co = _set_keys(fc, frames, values)
+        kinds = _first_key_kinds(fc) if kinds is None else kinds  # add() gives every new key the same kinds
+        marks[fc.data_path] = _digest(fc, co, kinds)
     action[TAG] = json.dumps(marks)
     return kept
+
+
+def _set_keys(fcurve, frames, values) -> np.ndarray:
+    """Give the curve's keys (as many as `frames`) these frames and values; returns them as written."""
+    co = np.empty(2 * len(frames), dtype=np.float32)
+    co[0::2], co[1::2] = frames, values
+    compat.set_keyframe_co(fcurve, co)
+    fcurve.keyframe_points.handles_recalc()  # what FCurve.update() does but sorting: the frames are in order
+    return co
 
 
 def remove_written(action) -> list:
     """Remove the curves this tool wrote into `action` that nobody edited since; the others become the
     artist's (no longer remembered as ours). Returns the paths of those edited."""
-    written = written_curves(action)
-    edited = []
-    for fc in compat.existing_fcurves(action):
-        if fc.data_path not in written:
-            continue
-        mark = written[fc.data_path]
-        if mark is None or fingerprint(fc) == mark:
-            compat.remove_fcurve(action, fc)
-        else:
-            edited.append(fc.data_path)
+    ours, _others, edited = _sort_curves(action)
+    compat.remove_fcurves(action, [fc for fc, _keys in ours.values()])
     action[TAG] = "{}"
     return edited
 
@@ -236,63 +275,94 @@ def _shape_key_names(key, paths: list) -> list:
 def _remember_rest(key, names: list) -> None:
     """The values the face had before the tool keyed these shape keys (kept from the first run on)."""
     rest = _json(key, REST, {})
-    for name in names:
-        if name not in rest and name in key.key_blocks:
-            rest[name] = key.key_blocks[name].value
-    key[REST] = json.dumps(rest)
+    new = [name for name in names if name not in rest and name in key.key_blocks]
+    for name in new:
+        rest[name] = key.key_blocks[name].value
+    if new or REST not in key.keys():
+        key[REST] = json.dumps(rest)
 
 
 def _restore_rest(key, keep: set) -> None:
     """Put back the values remembered for every shape key the tool no longer animates."""
     rest = _json(key, REST, {})
-    for name in [n for n in rest if n not in keep]:
-        block = key.key_blocks.get(name)
-        if block is not None and isinstance(rest[name], (int, float)):
-            block.value = rest[name]
-        del rest[name]
+    back = {name: value for name, value in rest.items() if name not in keep}
+    blocks = key.key_blocks
+    index = {name: i for i, name in enumerate(blocks.keys())}
+    back = {index[name]: value for name, value in back.items() if name in index and isinstance(value, (int, float))}
+    if back:
+        # All values in one go: setting block.value one at a time makes Blender look through every object of
+        # the file for the users of the shape keys, each time. Clamped to each slider's range, as .value is.
+        values, low, high = (np.empty(len(blocks), dtype=np.float32) for _ in range(3))
+        for name, array in (("value", values), ("slider_min", low), ("slider_max", high)):
+            blocks.foreach_get(name, array)
+        where = np.fromiter(back, dtype=np.int64, count=len(back))
+        values[where] = np.clip(np.fromiter(back.values(), dtype=np.float64, count=len(back)), low[where], high[where])
+        blocks.foreach_set("value", values)
+        key.update_tag()
+    rest = {name: value for name, value in rest.items() if name in keep}
     if rest:
         key[REST] = json.dumps(rest)
     elif REST in key.keys():
         del key[REST]
 
 
-def _clear(datablock):
-    """Remove the tool's curves from `datablock`; None if it had none, else the paths of the curves left in
-    its action (edited by hand, or keyed there by the artist).
+def _clear(datablock) -> tuple:
+    """Take the tool's curves off `datablock`: (None if it had none, else the paths of the curves left in its
+    action (edited by hand, or keyed there by the artist); the action, when nothing uses it any more).
 
-    The action goes when nothing is left in it; a shared action is only taken off this datablock.
+    The caller deletes that action (many at once with bpy.data.batch_remove: deleting IDs one by one walks
+    every ID of the file each time). A shared action is only taken off this datablock.
     """
     action, track, strip = _find(datablock)
     if action is None:
-        return None
-    shared = _shared(action)
-    if not shared:
+        return None, None
+    kept = []
+    if action.users == 1:  # only this datablock: an action of nothing but our unedited curves goes whole
+        ours, others, _edited = _sort_curves(action)
+        if others:
+            compat.remove_fcurves(action, [fc for fc, _keys in ours.values()])
+            action[TAG] = "{}"
+            kept = list(dict.fromkeys(fc.data_path for fc in others))
+    elif not _shared(action):  # a fake user besides: the action stays, emptied of our curves
         remove_written(action)
-    kept = [] if shared else list(dict.fromkeys(fc.data_path for fc in compat.existing_fcurves(action)))
-    if not kept:
-        if strip is None:
-            datablock.animation_data.action = None
-        else:
-            track.strips.remove(strip)
-            if not len(track.strips) and track.name.startswith(NLA_TRACK):  # an empty track the tool made
-                datablock.animation_data.nla_tracks.remove(track)
-        if action.users == 0:
-            bpy.data.actions.remove(action)
-    return kept
+        kept = list(dict.fromkeys(fc.data_path for fc in compat.existing_fcurves(action)))
+    if kept:
+        return kept, None
+    if strip is None:
+        datablock.animation_data.action = None
+    else:
+        track.strips.remove(strip)
+        if not len(track.strips) and track.name.startswith(NLA_TRACK):  # an empty track the tool made
+            datablock.animation_data.nla_tracks.remove(track)
+    return kept, action if action.users == 0 else None
 
 
-def clear_face(key):
-    """Undo what the tool did to one face: None if it did nothing, else the shape keys whose curves stay.
+def clear_faces(keys: list) -> list:
+    """Undo what the tool did to these faces (their Key datablocks); per face None if it did nothing, else
+    the shape keys whose curves stay.
 
     Curves the artist edited or added stay (and the action with them); the values the face had before
     Animate come back on every shape key the tool no longer animates.
     """
-    kept = _clear(key)
-    if kept is None:
-        return None
-    names = _shape_key_names(key, kept)
-    _restore_rest(key, set(names))
-    return names
+    results, unused = [], []
+    for key in keys:
+        kept, action = _clear(key)
+        if action is not None:
+            unused.append(action)
+        if kept is None:
+            results.append(None)
+            continue
+        names = _shape_key_names(key, kept)
+        _restore_rest(key, set(names))
+        results.append(names)
+    if unused:
+        bpy.data.batch_remove(unused)
+    return results
+
+
+def clear_face(key):
+    """clear_faces for one face."""
+    return clear_faces([key])[0]
 
 
 def emotion_object(scene):
@@ -350,7 +420,10 @@ def clear_emotion(scene) -> list:
     remove_markers(scene)
     kept = []
     for obj in [o for o in scene.objects if EMOTION_OBJECT_TAG in o.keys()]:
-        edited = _clear(obj) or []
+        edited, action = _clear(obj)
+        edited = edited or []
+        if action is not None:
+            bpy.data.actions.remove(action)
         anim = obj.animation_data
         if edited or (anim is not None and (anim.action is not None or len(anim.nla_tracks) or len(anim.drivers))):
             kept += edited

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -15,6 +16,7 @@ class Temperament:
     rng_seed: int       # for the jitter
 
 
+@lru_cache(maxsize=65536)  # a re-run asks again for every face: the same answer, without a new generator
 def temperament(name: str, seed: int, n_keys: int) -> Temperament:
     """Seeded from the member's name and the scene seed, so adding a face does not change the others."""
     member_seed = [seed & 0xFFFFFFFF, zlib.crc32(name.encode("utf-8"))]
@@ -48,7 +50,7 @@ def react(times: np.ndarray, probs: np.ndarray, table: np.ndarray, member: Tempe
         rng = np.random.default_rng(member.rng_seed)
         noise = rng.normal(0.0, jitter, values.shape)
         # Smooth over three keys so the jitter reads as life, not flicker.
-        noise = (noise + np.roll(noise, 1, axis=1) + np.roll(noise, -1, axis=1)) / 3
+        noise = _smooth3(noise)
         values = values * (1.0 + noise)
     if idle > 0 and values.size:
         # Idle life: each key sways slowly (every 3-10 s) by up to `idle`, even when nothing is said.
@@ -59,17 +61,30 @@ def react(times: np.ndarray, probs: np.ndarray, table: np.ndarray, member: Tempe
     return np.clip(values, 0.0, 1.0)
 
 
+def _smooth3(noise: np.ndarray) -> np.ndarray:
+    """(noise + its neighbour before + its neighbour after) / 3 along each row, wrapping around: what
+    (noise + np.roll(noise, 1, axis=1) + np.roll(noise, -1, axis=1)) / 3 gives, without the rolled copies."""
+    out = np.empty_like(noise)
+    np.add(noise[:, 1:], noise[:, :-1], out=out[:, 1:])
+    np.add(noise[:, :1], noise[:, -1:], out=out[:, :1])
+    out[:, :-1] += noise[:, 1:]
+    out[:, -1:] += noise[:, :1]
+    out /= 3
+    return out
+
+
 def blinks(duration_s: float, member: Temperament, fps: float) -> tuple:
     """(frames from the start, values) of this member's blinks: closed for about 0.1 s every 2-6 s."""
     rng = np.random.default_rng([member.rng_seed, 7])
-    starts = []
-    t = float(rng.uniform(0.3, 3.0))
-    while t + 0.3 < duration_s:
-        starts.append(t)
-        t += float(rng.uniform(2.0, 6.0))
+    first = rng.uniform(0.3, 3.0)
+    # Blinks start at first, then every 2-6 s: drawn at once (the same numbers as one draw per blink), enough for
+    # the longest run of 2 s gaps, and summed in order.
+    gaps = rng.uniform(2.0, 6.0, int(max(duration_s, 0.0) // 2.0) + 2)
+    t = np.cumsum(np.concatenate([[first], gaps]))
+    starts = t[:np.argmin(t + 0.3 < duration_s)]  # up to the first that does not fit (t only grows)
     shape_t = np.array([0.0, 0.08, 0.2, 0.3])  # open, closed, half open, open
     shape_v = np.array([0.0, 1.0, 0.3, 0.0])
-    frames = np.concatenate([np.ceil((s + shape_t) * fps - 1e-6) for s in starts]) if starts else np.zeros(0)
+    frames = np.ceil((starts[:, None] + shape_t) * fps - 1e-6).ravel()
     values = np.tile(shape_v, len(starts))
     frames, index = np.unique(frames, return_index=True)  # at low frame rates two points may share a frame
     return frames, values[index]

@@ -1,5 +1,6 @@
 """Animate audience / Remove audience keys: thin operators over blender.job."""
 import threading
+import time
 
 import bpy
 
@@ -69,7 +70,8 @@ class AUDIENCE_OT_animate(bpy.types.Operator):
         return self._finish(result)
 
     def invoke(self, context, event):
-        """The button: analyse in a thread so Blender stays responsive; Esc cancels before anything is written."""
+        """The button: analyse in a thread so Blender stays responsive; Esc cancels before anything is written.
+        Then the keys, a few faces per timer tick, so the progress bar and the status bar keep moving."""
         if bpy.app.background or context.window is None:
             return self.execute(context)
         try:
@@ -78,43 +80,75 @@ class AUDIENCE_OT_animate(bpy.types.Operator):
             self.report({"ERROR"}, str(e))
             return {"CANCELLED"}
         self._cancel = threading.Event()
-        self._progress = 0.0
+        self._progress = (0.0, "starting")
         self._outcome = None
+        self._writing = None  # job.write_steps once the analysis is done
         self._thread = threading.Thread(target=self._analyse, daemon=True)
         self._thread.start()
         wm = context.window_manager
-        self._timer = wm.event_timer_add(0.1, window=context.window)
+        self._timer = wm.event_timer_add(0.05, window=context.window)
         wm.progress_begin(0, 100)
         wm.modal_handler_add(self)
         return {"RUNNING_MODAL"}
 
     def _analyse(self):
         try:
-            self._outcome = job.analyse(self._job, lambda f, _m: setattr(self, "_progress", f), self._cancel.is_set)
+            self._outcome = job.analyse(self._job, lambda f, m: setattr(self, "_progress", (f, m)),
+                                        self._cancel.is_set)
         except Exception as e:  # handed to the main thread, which reports it
             self._outcome = e
 
     def modal(self, context, event):
-        wm = context.window_manager
+        if self._writing is not None:
+            # Keys: nothing else may touch the scene until they are all written (no undo, no edits), so every
+            # event but the timer is held back; the status bar says what is happening.
+            return self._write_some(context) if event.type == "TIMER" else {"RUNNING_MODAL"}
         if event.type == "ESC":
             self._cancel.set()
-            self._stop(wm)
+            self._stop(context)
             self.report({"WARNING"}, "Animate Audience cancelled: nothing was written")
             return {"CANCELLED"}
-        if event.type != "TIMER" or self._thread.is_alive():
-            wm.progress_update(int(100 * self._progress))
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}  # Blender stays usable while the speech is analysed
+        if self._thread.is_alive():
+            self._show(context, *self._progress)
             return {"PASS_THROUGH"}
-        self._stop(wm)
         if isinstance(self._outcome, Exception):
+            self._stop(context)
             message = str(self._outcome) if isinstance(self._outcome, AudienceError) else \
                 f"Animate Audience failed: {type(self._outcome).__name__}: {self._outcome}"
             self.report({"ERROR"}, message)
             return {"CANCELLED"}
-        return self._finish(job.write(self._job, self._outcome))
+        self._writing = job.write_steps(self._job, self._outcome)
+        return self._write_some(context)
 
-    def _stop(self, wm):
-        wm.event_timer_remove(self._timer)
-        wm.progress_end()
+    def _write_some(self, context):
+        """Write keys for up to a tenth of a second, then let Blender redraw."""
+        until = time.perf_counter() + 0.1
+        try:
+            while time.perf_counter() < until:
+                self._progress = next(self._writing)
+        except StopIteration as done:
+            self._stop(context)
+            return self._finish(done.value)
+        except Exception as e:  # a bug: say so, leave no timer or status text behind
+            self._stop(context)
+            self.report({"ERROR"}, f"Animate Audience failed while writing keys: {type(e).__name__}: {e}")
+            return {"CANCELLED"}
+        self._show(context, *self._progress)
+        return {"RUNNING_MODAL"}
+
+    def _show(self, context, fraction, message):
+        context.window_manager.progress_update(int(100 * fraction))
+        if context.workspace is not None:
+            context.workspace.status_text_set(f"Animate Audience: {message} ({int(100 * fraction)} %)"
+                                              + ("" if self._writing else "; Esc cancels"))
+
+    def _stop(self, context):
+        context.window_manager.event_timer_remove(self._timer)
+        context.window_manager.progress_end()
+        if context.workspace is not None:
+            context.workspace.status_text_set(None)
 
     def _finish(self, result):
         for note in result.notes:

@@ -1,0 +1,43 @@
+"""A re-run remembers what the speech said: no second decode for another seed, a new one when the sound changed."""
+import os
+import shutil
+
+import numpy as np
+
+from conftest import face_curves, sub
+
+
+def test_a_rerun_of_the_same_speech_is_not_analysed_again(addon, demo_scene, tmp_path, monkeypatch):
+    scene, faces, strip = demo_scene
+    job, audio = sub(addon, "blender.job"), sub(addon, "blender.audio")
+    decoded = []
+    pieces = audio.pieces
+    monkeypatch.setattr(audio, "pieces", lambda *a, **k: decoded.append(1) or pieces(*a, **k))
+    job._analyses.clear()
+    obj = faces.objects[0]
+
+    def run(**settings):
+        decoded.clear()
+        messages = []
+        result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, **settings),
+                             lambda f, m: messages.append(m))
+        return bool(decoded), messages, result
+
+    heard, _messages, first = run(seed=1)
+    assert heard
+    keys = face_curves(addon, obj)["jawOpen"][1].copy()
+    heard, messages, again = run(seed=2)
+    assert not heard and messages[0] == "heard this speech before: its emotion is known"
+    np.testing.assert_array_equal(again.timeline.probs, first.timeline.probs)
+    heard, _messages, _result = run(seed=1)
+    assert not heard
+    np.testing.assert_array_equal(face_curves(addon, obj)["jawOpen"][1], keys)  # the same keys as analysed anew
+    heard, _messages, _result = run(seed=1, smoothing=2.0)  # smoothing is part of the analysis
+    assert heard
+    shutil.copy(sub(addon, "blender.demo").DEMO_SPEECH, tmp_path / "other.ogg")
+    strip.sound.filepath = str(tmp_path / "other.ogg")  # the same sound from another file: analysed again
+    heard, _messages, _result = run(seed=1)
+    assert heard
+    os.utime(tmp_path / "other.ogg", ns=(0, 10**9))  # the file changed since
+    heard, _messages, _result = run(seed=1)
+    assert heard
