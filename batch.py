@@ -27,20 +27,26 @@ def parse_args(argv):
     parser.add_argument("--preset", default="ARKIT", choices=list(PRESETS), help="shape-key naming (default ARKIT)")
     parser.add_argument("--preset-file", help="your own emotion -> shape-key table (JSON, saved from the panel)")
     parser.add_argument("--mode", default="MIRROR", choices=list(MODES), help="mirror the speaker or react")
-    parser.add_argument("--seed", type=number("seed"), default=0, help="variation seed (default 0)")
-    parser.add_argument("--strength", type=number("strength"), default=1.0, help="reaction strength (default 1.0)")
-    parser.add_argument("--smoothing", type=number("smoothing"), default=1.0,
-                        help="mood change time in seconds (default 1.0)")
-    parser.add_argument("--tolerance", type=number("tolerance"), default=0.0,
-                        help="keep only keys needed to stay within this of the reaction (default 0: every 0.5 s)")
-    parser.add_argument("--contrast", type=number("contrast"), default=1.0, help="> 1 decisive, < 1 mixed (default 1)")
-    parser.add_argument("--hold", type=number("hold"), default=0.0, help="seconds a new emotion must last (default 0)")
-    parser.add_argument("--idle", type=number("idle"), default=0.0,
-                        help="idle sway on every key, even in silence (default 0)")
+    default = settings.DEFAULTS
+    parser.add_argument("--seed", type=number("seed"), default=default["seed"],
+                        help="variation seed (default %(default)s)")
+    parser.add_argument("--strength", type=number("strength"), default=default["strength"],
+                        help="reaction strength (default %(default)s)")
+    parser.add_argument("--smoothing", type=number("smoothing"), default=default["smoothing"],
+                        help="mood change time in seconds (default %(default)s)")
+    parser.add_argument("--tolerance", type=number("tolerance"), default=default["tolerance"],
+                        help="keep only keys needed to stay within this of the reaction (default %(default)s: "
+                             "every 0.5 s)")
+    parser.add_argument("--contrast", type=number("contrast"), default=default["contrast"],
+                        help="how clearly the crowd shows the leading emotion (default %(default)s)")
+    parser.add_argument("--hold", type=number("hold"), default=default["hold"],
+                        help="seconds a new emotion must lead before the crowd follows (default %(default)s)")
+    parser.add_argument("--idle", type=number("idle"), default=default["idle"],
+                        help="idle sway on every key, even in silence (default %(default)s)")
     parser.add_argument("--no-blinks", dest="blink", action="store_false", help="do not key blinks")
     parser.add_argument("--speaker", default="", help="object: members further from it react later")
-    parser.add_argument("--stagger", type=number("stagger"), default=0.05,
-                        help="extra delay per metre from --speaker (0.05 s)")
+    parser.add_argument("--stagger", type=number("stagger"), default=default["stagger"],
+                        help="extra delay per metre from --speaker (default %(default)s s)")
     parser.add_argument("--model", default="", help="model folder (default: the shipped model)")
     parser.add_argument("--blend", help="open this .blend first (when bpy runs as a Python module)")
     parser.add_argument("--scene", help="scene name (default: the active scene)")

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..crowd.members import blinks, react, shape_mood, temperament
+from ..crowd.members import blinks, crowd_mood, react, temperament
 from ..crowd.presets import BLINKS, expression_table
 from ..crowd.simplify import keep_indices
 from ..ml import settings as ranges
+from ..ml.settings import DEFAULTS
 from ..ml.audio import AudioError
 from ..ml.model import DEFAULT_MODEL_DIR, EmotionModel, ModelError
 from ..ml.timeline import Timeline, predict_timeline
@@ -27,16 +28,16 @@ class Settings:
     faces: str
     preset: str = "ARKIT"
     mode: str = "MIRROR"
-    seed: int = 0
-    strength: float = 1.0
-    smoothing: float = 1.0
-    tolerance: float = 0.0   # > 0: drop keys while the curve stays within this of the dense one
-    contrast: float = 1.0    # > 1: the crowd picks one emotion; < 1: shows a mix
-    hold: float = 0.0        # seconds a new emotion must last before the crowd follows
+    seed: int = DEFAULTS["seed"]
+    strength: float = DEFAULTS["strength"]
+    smoothing: float = DEFAULTS["smoothing"]
+    tolerance: float = DEFAULTS["tolerance"]  # > 0: drop keys while the curve stays within this of the dense one
+    contrast: float = DEFAULTS["contrast"]    # > 1: the crowd picks one emotion; < 1: shows a mix
+    hold: float = DEFAULTS["hold"]            # seconds a new emotion must last before the crowd follows
     blink: bool = True       # key blinks on faces with blink shape keys
-    idle: float = 0.0        # idle sway on every key, even in silence (0 to 0.1 is subtle)
+    idle: float = DEFAULTS["idle"]            # idle sway on every key, even in silence (0 to 0.1 is subtle)
     speaker: str = ""        # object name: members further from it react later
-    stagger: float = 0.05    # extra seconds of delay per metre from the speaker
+    stagger: float = DEFAULTS["stagger"]      # extra seconds of delay per metre from the speaker
     model: str = ""   # folder or metadata JSON; empty: the shipped model
     custom: dict = None      # preset CUSTOM: {emotion: {shape key: weight}}
 
@@ -250,7 +251,7 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
     sound = job.source
     frames, index = key_frames(timeline.times, sound.first_frame, sound.fps)
     times = timeline.times[index]
-    mood = shape_mood(timeline.probs[index], job.model.hop_s, job.settings.contrast, job.settings.hold)
+    mood = crowd_mood(timeline.probs[index], job.model.hop_s, job.settings.contrast, job.settings.hold)
     result = Result(frames=frames, timeline=timeline, notes=list(job.notes) + [
         f"'{sound.label}': {note}" for note in timeline.notes], keys_per_face=len(frames),
                     duration_s=timeline.duration_s)

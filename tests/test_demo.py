@@ -53,7 +53,8 @@ def test_each_shape_key_moves_only_its_own_part(face):
         assert len(where), f"{block.name} moves nothing"
         assert 0.04 < moved.max() <= 0.3, f"{block.name} moves a vertex by {moved.max():.2f}"
         (x0, x1), (z0, z1) = _region(block.name)
-        outside = (where[:, 0] < x0) | (where[:, 0] > x1) | (where[:, 2] < z0) | (where[:, 2] > z1) | (where[:, 1] > -0.5)
+        outside = ((where[:, 0] < x0) | (where[:, 0] > x1) | (where[:, 2] < z0) | (where[:, 2] > z1)
+                   | (where[:, 1] > -0.5))
         assert not outside.any(), (f"{block.name} moves {outside.sum()} vertices off its own part, e.g. at "
                                    f"{np.round(where[outside][0], 2)}")
         assert blocks[block.name].value == 0.0
