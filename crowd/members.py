@@ -113,6 +113,7 @@ def crowd_mood(probs: np.ndarray, hop_s: float, contrast: float = 4.0, hold_s: f
     q /= q.sum(axis=1, keepdims=True)
     chance = 1.0 / len(others)
     evidence = np.clip((q - chance) / ((FULL_AT - 1.0) * chance), 0.0, 1.0) * activity[:, None]
+    evidence[evidence < 1e-9] = 0.0  # chance itself, give or take rounding, shows nothing
     if hold_s > 0 and hop_s > 0:
         alpha = 1.0 - np.exp(-hop_s / hold_s)
         for i in range(1, n):
