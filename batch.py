@@ -24,7 +24,8 @@ def parse_args(argv):
                         epilog="Blender: blender -b scene.blend -P batch.py -- OPTIONS")
     parser.add_argument("--strip", required=True, help="name of the sound strip with the speech")
     parser.add_argument("--faces", required=True, help="name of the collection of faces")
-    parser.add_argument("--preset", default="ARKIT", choices=list(PRESETS), help="shape-key naming (default ARKIT)")
+    parser.add_argument("--preset", default="AUTO", choices=["AUTO", *PRESETS],
+                        help="shape-key naming (default AUTO: found from each face's shape keys)")
     parser.add_argument("--preset-file", help="your own emotion -> shape-key table (JSON, saved from the panel)")
     parser.add_argument("--mode", default="MIRROR", choices=list(MODES), help="mirror the speaker or react")
     default = settings.DEFAULTS

@@ -12,10 +12,15 @@ def _sound_strip_names(self, context, edit_text):
 
 
 PRESET_ITEMS = [
-    ("ARKIT", "ARKit 52", "Apple ARKit blendshape names: mouthSmileLeft, browInnerUp, jawOpen, ..."),
+    ("ARKIT", "ARKit 52", "Apple ARKit blendshape names: mouthSmileLeft, browInnerUp, jawOpen, ... (Ready Player Me, "
+                          "Character Creator, iPhone captures)"),
     ("FACESHIFT", "Faceshift", "Faceshift-style names: smile, frown, Sneer, Puff, BrowsU_C, ..."),
+    ("VROID", "VRoid", "VRoid Studio / VRM names: Fcl_BRW_Angry, Fcl_EYE_Joy, Fcl_MTH_Sorrow, ..."),
 ]
-SETTINGS_PRESET_ITEMS = PRESET_ITEMS + [
+SETTINGS_PRESET_ITEMS = [
+    ("AUTO", "Auto-detect", "Each face's naming found from its own shape keys (ARKit 52, Faceshift or VRoid): "
+                            "a mixed crowd in one go"),
+] + PRESET_ITEMS + [
     ("CUSTOM", "Custom Table", "The emotion / shape key / weight rows below, editable and saved with the file"),
 ]
 MODE_ITEMS = [
@@ -47,8 +52,9 @@ class AudienceSettings(bpy.types.PropertyGroup):
                                     **({"search": _sound_strip_names} if compat.STRING_SEARCH else {}))
     faces: bpy.props.PointerProperty(name="Faces", type=bpy.types.Collection,
                                      description="Collection of face meshes with shape keys")
-    preset: bpy.props.EnumProperty(name="Shape keys", items=SETTINGS_PRESET_ITEMS, default="ARKIT",
-                                   description="Naming of the faces' shape keys, or your own table")
+    preset: bpy.props.EnumProperty(name="Shape keys", items=SETTINGS_PRESET_ITEMS, default="AUTO",
+                                   description="Naming of the faces' shape keys (found from them by default), or "
+                                               "your own table")
     expressions: bpy.props.CollectionProperty(type=AudienceExpression)
     expression_index: bpy.props.IntProperty()
     mode: bpy.props.EnumProperty(name="Reaction", items=MODE_ITEMS, default="MIRROR")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..crowd.members import blinks, crowd_mood, react, temperament
-from ..crowd.presets import BLINKS, expression_table
+from ..crowd.presets import BLINKS, LABELS, detect, expression_table, match
 from ..crowd.simplify import keep_indices
 from ..ml import settings as ranges
 from ..ml.settings import DEFAULTS
@@ -26,7 +26,7 @@ from .errors import AudienceError
 class Settings:
     strip: str
     faces: str
-    preset: str = "ARKIT"
+    preset: str = "AUTO"     # AUTO: each face's naming detected from its shape keys; or ARKIT, VROID, ..., CUSTOM
     mode: str = "MIRROR"
     seed: int = DEFAULTS["seed"]
     strength: float = DEFAULTS["strength"]
@@ -132,6 +132,10 @@ def check_not_tweaking(named: list) -> None:
                             "(Tab in the NLA editor) and try again")
 
 
+def _faces(n: int) -> str:
+    return "1 face has" if n == 1 else f"{n} faces have"
+
+
 def _names(names: list, most: int = 3) -> str:
     shown = ", ".join(names[:most])
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
@@ -150,11 +154,21 @@ class Job:
     settings: Settings
     source: audio.SoundSource
     model: EmotionModel
-    names: list                 # the preset's shape-key names
-    table: np.ndarray           # emotions x names
-    faces: list                 # [(object name, [indices into names it has], [blink shape keys it has])]
+    rigs: dict                  # {kind (ARKIT, VROID, CUSTOM, ...): (its shape-key names, table emotions x names)}
+    faces: list                 # [Plan]
     notes: list
     scene: str                  # scene name, for the emotion markers
+
+
+@dataclass
+class Plan:
+    """What one face gets: its kind of rig, the columns of that kind's table it has (and its own name for each:
+    'mouthSmile.L' for mouthSmileLeft) and its blink shape keys."""
+    face: str
+    kind: str
+    columns: list   # indices into rigs[kind]'s names
+    keys: list      # the face's shape-key name for each column
+    blinks: list
 
 
 def driven_shape_keys(key) -> set:
@@ -175,32 +189,8 @@ def prepare(scene, settings: Settings) -> Job:
     strip = audio.find_sound_strip(scene, settings.strip)
     faces, notes = find_faces(settings.faces)
     check_not_tweaking([(o.name, k) for o, k in faces] + [("Speech Emotion", keys.emotion_object(scene))])
-    try:
-        names, table = expression_table(settings.preset, settings.mode, settings.custom)
-    except ValueError as e:
-        raise AudienceError(str(e)) from None
-    plans, driven = [], []
-    blink_names = BLINKS.get(settings.preset, ()) if settings.blink else ()
-    for obj, key in faces:
-        set_by_driver = driven_shape_keys(key)
-        driven += [f"{obj.name}: {n}" for n in (*names, *blink_names) if n in set_by_driver]
-        free = set(key.key_blocks.keys()) - set_by_driver
-        have = [i for i, n in enumerate(names) if n in free]
-        if have:
-            plans.append((obj.name, have, [b for b in blink_names if b in free]))
-    if driven:
-        notes.append(f"{len(driven)} shape keys are set by drivers, so keys on them could never show: "
-                     f"not keyed ({_names(driven)})")
-    if not plans:
-        raise AudienceError(f"preset {settings.preset} names no shape key the faces have"
-                            f"{' that no driver sets' if driven else ''} "
-                            f"(faces have e.g. {_names([kb.name for kb in faces[0][1].key_blocks[1:]])})")
-    unused = sorted({n for _o, key in faces for n in names if n not in key.key_blocks})
-    if unused:
-        notes.append(f"not found on some faces: {_names(unused, 6)}")
-    skipped = [o.name for o, k in faces if not any(n in k.key_blocks for n in names)]
-    if skipped:
-        notes.append(f"{len(skipped)} faces have none of the preset's shape keys ({_names(skipped)})")
+    rigs, plans, plan_notes = plan_faces(faces, settings)
+    notes += plan_notes
     if settings.speaker and settings.speaker not in bpy.data.objects:
         raise AudienceError(f"no object named '{settings.speaker}' to stagger the reactions from")
     model = load_model(settings.model)
@@ -211,7 +201,71 @@ def prepare(scene, settings: Settings) -> Job:
         audio.discard(source)
         raise AudienceError(f"strip '{strip.name}' plays only {played:.2f} s of sound; Animate Audience needs at "
                             f"least {model.hop_s:g} s (one prediction step)")
-    return Job(settings, source, model, names, table, plans, notes + source.notes, scene.name)
+    return Job(settings, source, model, rigs, plans, notes + source.notes, scene.name)
+
+
+def rig_kinds(collection) -> dict:
+    """{kind or None: faces}: what Auto-detect makes of each face of a collection (the Audience tab shows it)."""
+    counts = {}
+    for obj in collection.all_objects if collection else ():
+        key = obj.data.shape_keys if obj.type == "MESH" else None
+        if key is not None and len(key.key_blocks) > 1:
+            kind = detect(key.key_blocks.keys())
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def plan_faces(faces: list, settings: Settings) -> tuple:
+    """(rigs, [Plan], notes): each face's kind of rig (detected from its own shape keys with preset AUTO, else the
+    preset), the shape keys it gets and what the user should know, said once per kind of rig."""
+    kinds = {o.name: detect(k.key_blocks.keys()) if settings.preset == "AUTO" else settings.preset for o, k in faces}
+    rigs = {}
+    for kind in sorted({k for k in kinds.values() if k}):
+        try:
+            rigs[kind] = expression_table(kind, settings.mode, settings.custom)
+        except ValueError as e:
+            raise AudienceError(str(e)) from None
+    plans, driven, notes, lacking, without = [], [], [], {}, []
+    for obj, key in faces:
+        kind = kinds[obj.name]
+        if kind is None:
+            continue
+        names = rigs[kind][0]
+        set_by_driver = driven_shape_keys(key)
+        free = [n for n in key.key_blocks.keys()[1:] if n not in set_by_driver]
+        found = match(names, key.key_blocks.keys()[1:])
+        driven += [f"{obj.name}: {found[n]}" for n in names if n in found and found[n] in set_by_driver]
+        usable = match(names, free)
+        blinks = list(match(BLINKS.get(kind, ()), free).values()) if settings.blink else []
+        lacking.setdefault(kind, set()).update(n for n in names if n not in found)
+        columns = [i for i, n in enumerate(names) if n in usable]
+        if columns:
+            plans.append(Plan(obj.name, kind, columns, [usable[names[i]] for i in columns], blinks))
+        else:
+            without.append(obj.name)
+    unknown = [o.name for o, _k in faces if kinds[o.name] is None]
+    if driven:
+        notes.append(f"{len(driven)} shape keys are set by drivers, so keys on them could never show: "
+                     f"not keyed ({_names(driven)})")
+    if not plans:
+        if settings.preset == "AUTO":
+            raise AudienceError("the faces' shape keys follow no naming the tool knows (ARKit 52, Faceshift, "
+                                f"VRoid): faces have e.g. {_names([kb.name for kb in faces[0][1].key_blocks[1:]])}; "
+                                "map them in a Custom Table (Shape Keys > Custom Table)")
+        raise AudienceError(f"preset {settings.preset} names no shape key the faces have"
+                            f"{' that no driver sets' if driven else ''} "
+                            f"(faces have e.g. {_names([kb.name for kb in faces[0][1].key_blocks[1:]])})")
+    for kind, missing in sorted(lacking.items()):
+        many = sum(1 for p in plans if p.kind == kind)
+        if missing and many:
+            notes.append(f"{LABELS[kind]} faces ({many}): not found on some, not keyed there: "
+                         f"{_names(sorted(missing), 6)}")
+    if unknown:
+        notes.append(f"{_faces(len(unknown))} shape keys of no naming the tool knows (ARKit 52, Faceshift, "
+                     f"VRoid): not animated ({_names(unknown)}); pick Shape Keys or a Custom Table for them")
+    if without:
+        notes.append(f"{len(without)} faces have none of the preset's shape keys ({_names(without)})")
+    return rigs, plans, notes
 
 
 class Cancelled(Exception):
@@ -257,27 +311,29 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
                     duration_s=timeline.duration_s)
     nla, yours, copied = [], [], []
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
-    for n, (name, have, blink_names) in enumerate(job.faces):
+    for n, plan in enumerate(job.faces):
+        name = plan.face
         obj = bpy.data.objects.get(name)
         if obj is None or obj.type != "MESH" or obj.data.shape_keys is None:
             result.notes.append(f"'{name}' was removed while the speech was analysed: skipped")
             continue
-        member = temperament(name, job.settings.seed, len(have))
+        member = temperament(name, job.settings.seed, len(plan.columns))
         if speaker is not None:
             distance = (obj.matrix_world.translation - speaker.matrix_world.translation).length
             member = replace(member, delay_s=member.delay_s + job.settings.stagger * distance)
-        values = react(times, mood, job.table[:, have], member, job.settings.strength, idle=job.settings.idle)
+        table = job.rigs[plan.kind][1][:, plan.columns]
+        values = react(times, mood, table, member, job.settings.strength, idle=job.settings.idle)
         curves = {}
-        for j, i in enumerate(have):
+        for j, shape_key in enumerate(plan.keys):
             kept = keep_indices(frames, values[j], job.settings.tolerance)
-            curves[job.names[i]] = (frames[kept], values[j][kept])
-        if blink_names:
+            curves[shape_key] = (frames[kept], values[j][kept])
+        if plan.blinks:
             blink_frames, blink_values = blinks(result.duration_s, member, sound.fps)
             inside = sound.first_frame + blink_frames <= sound.last_frame
-            for blink_name in blink_names:
+            for blink_name in plan.blinks:
                 curves[blink_name] = (sound.first_frame + blink_frames[inside], blink_values[inside])
         written = keys.write_face(obj.data.shape_keys, name, curves)
-        reactions = [job.names[i] for i in have if job.names[i] not in written.kept]
+        reactions = [k for k in plan.keys if k not in written.kept]
         result.curves += len(reactions)
         result.keys_written += sum(len(curves[n][0]) for n in reactions)
         if written.where == "NLA":
