@@ -56,13 +56,16 @@ def _clips(data_dir: str, meta: dict) -> list:
     return clips
 
 
-def _key(meta: dict, clips: list, folds: int) -> str:
+def _key(meta: dict, clips: list, folds: int, data_dir: str) -> str:
+    """What the fold models depend on: the training code, the model's recipe and the clips (by their place in
+    the data folder, so a copy of the data elsewhere finds the same models)."""
     digest = hashlib.sha256()
     with open(train.__file__, "rb") as f:
         digest.update(f.read())
     digest.update(json.dumps([meta["model_sha256"], train.FEATURE_CODE, folds]).encode())
     for clip in clips:
-        digest.update(f"{clip.path}|{os.path.getsize(clip.path)}|{clip.label}|{clip.speaker}\n".encode())
+        where = os.path.relpath(clip.path, data_dir)
+        digest.update(f"{where}|{os.path.getsize(clip.path)}|{clip.label}|{clip.speaker}\n".encode())
     return digest.hexdigest()[:16]
 
 
@@ -87,7 +90,7 @@ def fold_models(data_dir: str, model_dir: str = DEFAULT_MODEL_DIR, folds: int = 
     fold models are as sure of themselves as the add-on is."""
     meta = _recipe(model_dir)
     clips = _clips(data_dir, meta)
-    home = os.path.join(cache, _key(meta, clips, folds))
+    home = os.path.join(cache, _key(meta, clips, folds, data_dir))
     paths = [os.path.join(home, f"fold-{k + 1}") for k in range(folds)]
     if not all(os.path.isfile(os.path.join(p, HELD_OUT_NAME)) for p in paths):
         from joblib import Parallel, delayed

@@ -86,3 +86,32 @@ def test_the_demo_face_has_every_key_the_arkit_preset_names(face):
     assert wanted <= set(obj.data.shape_keys.key_blocks.keys())
     assert "demo_part" not in obj.data.attributes  # the build's own bookkeeping is not left on the mesh
     assert bpy.data.materials  # coloured: skin, eyes, hair, clothes
+
+
+def test_demo_blend_plays_in_sync_with_the_sound(addon, empty_scene, tmp_path):
+    from conftest import HAS_AUDIO
+
+    if not HAS_AUDIO:
+        pytest.skip("this bpy wheel is built without audio (4.2)")
+    demo = sub(addon, "blender.demo")
+    faces, strip = demo.build_demo_scene(empty_scene, rows=1, per_row=2)
+    path = str(tmp_path / "demo.blend")
+    bpy.ops.wm.save_as_mainfile(filepath=path)
+    bpy.ops.wm.open_mainfile(filepath=path)
+    scene = bpy.context.scene
+    assert scene.sync_mode == "AUDIO_SYNC" and scene.use_audio_scrub
+    compat = sub(addon, "blender.compat")
+    first, after = compat.strip_range(compat.sequencer_strips(scene)[0])
+    assert (scene.frame_start, scene.frame_end) == (first, after - 1)  # the speech, to its last frame
+    assert "Set" in bpy.data.collections and scene.camera is not None
+
+
+def test_movie_and_still_outputs_on_this_blender(addon, empty_scene):
+    """The showcase's MP4 (H.264 and AAC) and PNG settings, whichever way this Blender names them."""
+    compat = sub(addon, "blender.compat")
+    compat.use_movie_output(empty_scene)
+    ffmpeg = empty_scene.render.ffmpeg
+    assert empty_scene.render.image_settings.file_format == "FFMPEG"
+    assert (ffmpeg.format, ffmpeg.codec, ffmpeg.audio_codec) == ("MPEG4", "H264", "AAC")
+    compat.use_image_output(empty_scene, "PNG")
+    assert empty_scene.render.image_settings.file_format == "PNG"
