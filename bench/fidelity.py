@@ -107,15 +107,24 @@ def main(argv=None) -> int:
     from ml.model import EmotionModel
     from ml.timeline import predict_timeline
 
+    from ml.model import ModelError
+
     start = time.time()
     settings = defaults()
     names, table = expression_table("ARKIT", settings["mode"])
-    models = fold_models(args.data, args.model)
+    try:
+        models = fold_models(args.data, args.model)
+    except ModelError as e:
+        print(f"error: {e} (--data names the folder of the corpora)", file=sys.stderr)
+        return 1
     clips = ravdess(os.path.join(args.data, "ravdess"))
     actors = sorted({c.speaker for c in clips})
     if args.actors:
         wanted = {f"ravdess-{int(a):02d}" for a in args.actors.split(",")}
         actors = [a for a in actors if a in wanted]
+    if not actors:
+        print(f"error: no RAVDESS actors in {os.path.join(args.data, 'ravdess')}", file=sys.stderr)
+        return 1
     results, loaded = {}, {}
     for actor in actors:
         fold = model_for(actor, models)
@@ -132,8 +141,10 @@ def main(argv=None) -> int:
     report["settings"] = {k: settings[k] for k in ("mode", "strength", "smoothing", "contrast", "hold", "seed")}
     report["seconds"] = round(time.time() - start, 1)
     print_report(report)
-    report["model"] = {"recipe_of": os.path.abspath(args.model), "folds": {
-        os.path.basename(m.path): [a for a in m.held_out if a in actors] for m in models}}
+    from ml.model import METADATA_NAME, read_metadata
+
+    report["model"] = {"recipe_of": read_metadata(os.path.join(args.model, METADATA_NAME))["model_sha256"],
+                       "folds": {os.path.basename(m.path): [a for a in m.held_out if a in actors] for m in models}}
     if args.json:
         tmp = args.json + ".tmp"
         with open(tmp, "w") as f:

@@ -81,7 +81,8 @@ FACESHIFT_NAMES = tuple(f"{part}_{side}" for part in ("EyeBlink", "EyeSquint", "
     "LipsPucker", "LipsFunnel", "MouthLeft", "MouthRight", "ChinLowerRaise", "ChinUpperRaise", "Sneer", "Puff",
     "smile", "frown", "AA", "CH")
 VROID_PREFIX = "Fcl_"
-RIG_MINIMUM = 3  # a face is of a kind when it has at least this many of its names
+# A face is of a kind when it has two of its names as spelled, or three spelled loosely: a face with only a few keys
+# still counts, a viseme rig's lone "CH" does not.
 
 
 def plain(name: str) -> str:
@@ -100,13 +101,13 @@ def detect(names) -> str | None:
 
     Exact names first (Faceshift's EyeBlink_L and ARKit's eyeBlinkLeft are loosely the same), then loosely."""
     names = list(names)
-    for same in (lambda n: n, plain):
+    for same, least in ((lambda n: n, 2), (plain, 3)):
         have = {same(n) for n in names}
         scores = {"ARKIT": len(have & {same(n) for n in ARKIT_52}),
                   "FACESHIFT": len(have & {same(n) for n in FACESHIFT_NAMES}),
                   "VROID": sum(n.lower().startswith(VROID_PREFIX.lower()) for n in names)}
         kind = max(scores, key=scores.get)
-        if scores[kind] >= RIG_MINIMUM:
+        if scores[kind] >= least:
             return kind
     return None
 

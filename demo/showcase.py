@@ -110,10 +110,15 @@ def main(argv=None) -> int:
     from checkout import load_addon
     from make_speech import read_blocks
     from ml.heldout import fold_models, model_for
+    from ml.model import ModelError
 
     start = time.time()
     speech = read_blocks()
-    fold = model_for(speech["speaker"], fold_models(args.data))
+    try:
+        fold = model_for(speech["speaker"], fold_models(args.data))
+    except ModelError as e:
+        print(f"error: {e} (--data names the folder of the corpora)", file=sys.stderr)
+        return 1
     print(f"speech: {speech['speaker']}, heard by {fold.path} (held out: {', '.join(fold.held_out)})")
 
     bpy.ops.wm.read_factory_settings(use_empty=True)

@@ -20,7 +20,9 @@ def test_naming_is_detected_from_the_keys():
     assert detect(["Basis", *VROID_FACE]) == "VROID"
     assert detect(["Basis", "Fcl_ALL_Joy", "Fcl_ALL_Angry", "Fcl_ALL_Sorrow"]) == "VROID"
     assert detect(["Basis", "Key 1", "Key 2", "smile_big"]) is None
-    assert detect(["Basis", "jawOpen"]) is None  # one name in common is no rig
+    assert detect(["Basis", "jawOpen", "mouthSmileLeft", "Key 1"]) == "ARKIT"  # a face with only a few keys
+    assert detect(["Basis", "sil", "PP", "CH", "aa", "E"]) is None  # a viseme rig's "CH" says nothing
+    assert detect(["Basis", "JAWOPEN", "MOUTHSMILELEFT"]) is None  # two loosely spelled names say too little
     # Blender's side suffixes and other spellings of the ARKit names
     dotted = [n.replace("Left", ".L").replace("Right", ".R") for n in ARKIT_FACE]
     assert detect(dotted) == "ARKIT"
