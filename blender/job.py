@@ -132,8 +132,9 @@ def check_not_tweaking(named: list) -> None:
                             "(Tab in the NLA editor) and try again")
 
 
-def _faces(n: int) -> str:
-    return "1 face has" if n == 1 else f"{n} faces have"
+def _faces(n: int, verb: str = "") -> str:
+    """"1 face has", "3 faces have" (or the verb given, e.g. "had")."""
+    return f"1 face {verb or 'has'}" if n == 1 else f"{n} faces {verb or 'have'}"
 
 
 def _names(names: list, most: int = 3) -> str:
@@ -264,7 +265,7 @@ def plan_faces(faces: list, settings: Settings) -> tuple:
         notes.append(f"{_faces(len(unknown))} shape keys of no naming the tool knows (ARKit 52, Faceshift, "
                      f"VRoid): not animated ({_names(unknown)}); pick Shape Keys or a Custom Table for them")
     if without:
-        notes.append(f"{len(without)} faces have none of the preset's shape keys ({_names(without)})")
+        notes.append(f"{_faces(len(without))} none of the preset's shape keys ({_names(without)})")
     return rigs, plans, notes
 
 
@@ -309,7 +310,7 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
     result = Result(frames=frames, timeline=timeline, notes=list(job.notes) + [
         f"'{sound.label}': {note}" for note in timeline.notes], keys_per_face=len(frames),
                     duration_s=timeline.duration_s)
-    nla, yours, copied = [], [], []
+    nla, yours, copied, hidden = [], [], [], []
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
     for n, plan in enumerate(job.faces):
         name = plan.face
@@ -339,6 +340,7 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
         if written.where == "NLA":
             nla.append(name)
         yours += [f"{name}: {shape_key}" for shape_key in written.kept]
+        hidden += [f"{name}: {shape_key}" for shape_key in written.hidden]
         if written.copied:
             copied.append(name)
         result.faces.append(name)
@@ -350,13 +352,18 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
                                      [labels[i] for i in index])
         yours += [f"Speech Emotion: {path}" for path in emotion.kept]
     if nla:
-        result.notes.append(f"{len(nla)} faces already had an action: keys went onto the NLA track "
+        result.notes.append(f"{_faces(len(nla), 'had')} an action already: keys went onto the NLA track "
                             f"'{keys.NLA_TRACK}' ({_names(nla)})")
+    if hidden:
+        many = len(hidden) > 1
+        result.notes.append(f"{len(hidden)} shape key{'s are' if many else ' is'} keyed in your own action too, which "
+                            f"plays over that track: {'their' if many else 'its'} reaction will not show there "
+                            f"({_names(hidden)})")
     if yours:
         result.notes.append(f"kept {len(yours)} curves you edited or keyed yourself, not re-animated "
                             f"({_names(yours)}); delete a curve to let Animate write it again")
     if copied:
-        result.notes.append(f"{len(copied)} faces shared the tool's action with another face: each now has its "
+        result.notes.append(f"{_faces(len(copied), 'shared')} the tool's action with another face: each now has its "
                             f"own ({_names(copied)})")
     return result
 

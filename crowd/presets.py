@@ -106,6 +106,8 @@ def detect(names) -> str | None:
         scores = {"ARKIT": len(have & {same(n) for n in ARKIT_52}),
                   "FACESHIFT": len(have & {same(n) for n in FACESHIFT_NAMES}),
                   "VROID": sum(n.lower().startswith(VROID_PREFIX.lower()) for n in names)}
+        if scores["ARKIT"] >= len(ARKIT_52) // 2:
+            return "ARKIT"  # VRoid models made for "Perfect Sync" carry the 52 ARKit keys too: the finer ones
         kind = max(scores, key=scores.get)
         if scores[kind] >= least:
             return kind

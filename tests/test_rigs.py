@@ -19,6 +19,9 @@ def test_naming_is_detected_from_the_keys():
     assert detect(["Basis", *FACESHIFT_FACE]) == "FACESHIFT"
     assert detect(["Basis", *VROID_FACE]) == "VROID"
     assert detect(["Basis", "Fcl_ALL_Joy", "Fcl_ALL_Angry", "Fcl_ALL_Sorrow"]) == "VROID"
+    from crowd.presets import ARKIT_52
+
+    assert detect(["Basis", *VROID_FACE, *ARKIT_52]) == "ARKIT"  # a VRoid model with Perfect Sync keys
     assert detect(["Basis", "Key 1", "Key 2", "smile_big"]) is None
     assert detect(["Basis", "jawOpen", "mouthSmileLeft", "Key 1"]) == "ARKIT"  # a face with only a few keys
     assert detect(["Basis", "sil", "PP", "CH", "aa", "E"]) is None  # a viseme rig's "CH" says nothing
