@@ -32,8 +32,8 @@ class Settings:
     strength: float = DEFAULTS["strength"]
     smoothing: float = DEFAULTS["smoothing"]
     tolerance: float = DEFAULTS["tolerance"]  # > 0: drop keys while the curve stays within this of the dense one
-    contrast: float = DEFAULTS["contrast"]    # > 1: the crowd picks one emotion; < 1: shows a mix
-    hold: float = DEFAULTS["hold"]            # seconds a new emotion must last before the crowd follows
+    contrast: float = DEFAULTS["contrast"]    # how clearly an emotion that stands out shows (crowd_mood)
+    hold: float = DEFAULTS["hold"]            # seconds of speech the crowd weighs before changing its mood
     blink: bool = True       # key blinks on faces with blink shape keys
     idle: float = DEFAULTS["idle"]            # idle sway on every key, even in silence (0 to 0.1 is subtle)
     speaker: str = ""        # object name: members further from it react later
@@ -238,7 +238,7 @@ def plan_faces(faces: list, settings: Settings) -> tuple:
         driven += [f"{obj.name}: {found[n]}" for n in names if n in found and found[n] in set_by_driver]
         usable = match(names, free)
         blinks = list(match(BLINKS.get(kind, ()), free).values()) if settings.blink else []
-        lacking.setdefault(kind, set()).update(n for n in names if n not in found)
+        lacking.setdefault(kind, []).append({n for n in names if n not in found})
         columns = [i for i, n in enumerate(names) if n in usable]
         if columns:
             plans.append(Plan(obj.name, kind, columns, [usable[names[i]] for i in columns], blinks))
@@ -258,9 +258,14 @@ def plan_faces(faces: list, settings: Settings) -> tuple:
                             f"(faces have e.g. {_names([kb.name for kb in faces[0][1].key_blocks[1:]])})")
     for kind, missing in sorted(lacking.items()):
         many = sum(1 for p in plans if p.kind == kind)
-        if missing and many:
-            notes.append(f"{LABELS[kind]} faces ({many}): not found on some, not keyed there: "
-                         f"{_names(sorted(missing), 6)}")
+        if not many or not any(missing):
+            continue
+        everywhere = set.intersection(*missing)
+        somewhere = set.union(*missing) - everywhere
+        said = [f"not on any: {_names(sorted(everywhere), 6)}" if everywhere else "",
+                f"not on some: {_names(sorted(somewhere), 6)}" if somewhere else ""]
+        notes.append(f"{LABELS[kind]} faces ({many}) lack shape keys of that naming, not keyed there; "
+                     + "; ".join(t for t in said if t))
     if unknown:
         notes.append(f"{_faces(len(unknown))} shape keys of no naming the tool knows (ARKit 52, Faceshift, "
                      f"VRoid): not animated ({_names(unknown)}); pick Shape Keys or a Custom Table for them")

@@ -86,8 +86,9 @@ def test_a_mixed_crowd_in_one_click(addon, mixed):
         assert set(curves) == {k for row in table.values() for k in row} | set(BLINKS[kind]), name
         assert max(v.max() for _f, v in curves.values()) > 0.1
     # What a kind lacks is said once for that kind; the prop is named, not animated.
-    lacking = [n for n in result.notes if "not found on some" in n]
-    assert len(lacking) == 1 and lacking[0].startswith("ARKit 52 faces (2)")
+    lacking = [n for n in result.notes if "lack shape keys of that naming" in n]
+    assert len(lacking) == 1 and lacking[0].startswith("ARKit 52 faces (2)") and "not on some: " in lacking[0]
+    assert "not on any" not in lacking[0]
     assert ARKIT_FACE[-6] in lacking[0] and "Faceshift" not in " ".join(lacking)
     assert any("no naming the tool knows" in n and "Prop" in n for n in result.notes)
     assert not face_curves(addon, collection.objects["Prop"])
