@@ -42,24 +42,29 @@ def parser():
     p.add_argument("--summary", help="with --shots: write a JSON summary of the shots run")
     p.add_argument("--strip", help="name of the sound strip with the speech")
     p.add_argument("--faces", help="name of the collection of faces")
-    p.add_argument("--preset", default="ARKIT", choices=list(PRESETS), help="shape-key naming (default ARKIT)")
+    p.add_argument("--preset", default="AUTO", choices=["AUTO", *PRESETS],
+                   help="shape-key naming (default AUTO: found from each face's shape keys)")
     p.add_argument("--preset-file", help="your own emotion -> shape-key table (JSON, saved from the panel)")
     p.add_argument("--mode", default="MIRROR", choices=list(MODES), help="mirror the speaker or react")
-    p.add_argument("--seed", type=number("seed"), default=0, help="variation seed (default 0)")
-    p.add_argument("--strength", type=number("strength"), default=1.0, help="reaction strength (default 1.0)")
-    p.add_argument("--smoothing", type=number("smoothing"), default=1.0,
-                   help="mood change time in seconds (default 1.0)")
-    p.add_argument("--tolerance", type=number("tolerance"), default=0.0,
-                   help="keep only keys needed to stay within this of the reaction (default 0: every 0.5 s)")
-    p.add_argument("--contrast", type=number("contrast"), default=1.0, help="> 1 decisive, < 1 mixed (default 1)")
-    p.add_argument("--hold", type=number("hold"), default=0.0, help="seconds a new emotion must last (default 0)")
-    p.add_argument("--idle", type=number("idle"), default=0.0,
-                   help="idle sway on every key, even in silence (default 0)")
+    default = settings.DEFAULTS
+    p.add_argument("--seed", type=number("seed"), default=default["seed"], help="variation seed (default %(default)s)")
+    p.add_argument("--strength", type=number("strength"), default=default["strength"],
+                   help="reaction strength (default %(default)s)")
+    p.add_argument("--smoothing", type=number("smoothing"), default=default["smoothing"],
+                   help="mood change time in seconds (default %(default)s)")
+    p.add_argument("--tolerance", type=number("tolerance"), default=default["tolerance"],
+                   help="keep only keys needed to stay within this of the reaction (default %(default)s: every 0.5 s)")
+    p.add_argument("--contrast", type=number("contrast"), default=default["contrast"],
+                   help="how clearly the crowd shows the leading emotion (default %(default)s)")
+    p.add_argument("--hold", type=number("hold"), default=default["hold"],
+                   help="seconds a new emotion must lead before the crowd follows (default %(default)s)")
+    p.add_argument("--idle", type=number("idle"), default=default["idle"],
+                   help="idle sway on every key, even in silence (default %(default)s)")
     p.add_argument("--no-blinks", dest="blink", action="store_false", default=True, help="do not key blinks")
     p.add_argument("--blinks", dest="blink", action="store_true", help="key blinks (the default)")
     p.add_argument("--speaker", default="", help="object: members further from it react later")
-    p.add_argument("--stagger", type=number("stagger"), default=0.05,
-                   help="extra delay per metre from --speaker (0.05 s)")
+    p.add_argument("--stagger", type=number("stagger"), default=default["stagger"],
+                   help="extra delay per metre from --speaker (default %(default)s s)")
     p.add_argument("--model", default="", help="model folder (default: the shipped model)")
     p.add_argument("--blend", help="open this .blend first (when bpy runs as a Python module)")
     p.add_argument("--scene", help="scene name (default: the active scene)")

@@ -12,10 +12,15 @@ def _sound_strip_names(self, context, edit_text):
 
 
 PRESET_ITEMS = [
-    ("ARKIT", "ARKit 52", "Apple ARKit blendshape names: mouthSmileLeft, browInnerUp, jawOpen, ..."),
+    ("ARKIT", "ARKit 52", "Apple ARKit blendshape names: mouthSmileLeft, browInnerUp, jawOpen, ... (Ready Player Me, "
+                          "Character Creator, iPhone captures)"),
     ("FACESHIFT", "Faceshift", "Faceshift-style names: smile, frown, Sneer, Puff, BrowsU_C, ..."),
+    ("VROID", "VRoid", "VRoid Studio / VRM names: Fcl_BRW_Angry, Fcl_EYE_Joy, Fcl_MTH_Sorrow, ..."),
 ]
-SETTINGS_PRESET_ITEMS = PRESET_ITEMS + [
+SETTINGS_PRESET_ITEMS = [
+    ("AUTO", "Auto-detect", "Each face's naming found from its own shape keys (ARKit 52, Faceshift or VRoid): "
+                            "a mixed crowd in one go"),
+] + PRESET_ITEMS + [
     ("CUSTOM", "Custom Table", "The emotion / shape key / weight rows below, editable and saved with the file"),
 ]
 MODE_ITEMS = [
@@ -47,29 +52,32 @@ class AudienceSettings(bpy.types.PropertyGroup):
                                     **({"search": _sound_strip_names} if compat.STRING_SEARCH else {}))
     faces: bpy.props.PointerProperty(name="Faces", type=bpy.types.Collection,
                                      description="Collection of face meshes with shape keys")
-    preset: bpy.props.EnumProperty(name="Shape keys", items=SETTINGS_PRESET_ITEMS, default="ARKIT",
-                                   description="Naming of the faces' shape keys, or your own table")
+    preset: bpy.props.EnumProperty(name="Shape keys", items=SETTINGS_PRESET_ITEMS, default="AUTO",
+                                   description="Naming of the faces' shape keys (found from them by default), or "
+                                               "your own table")
     expressions: bpy.props.CollectionProperty(type=AudienceExpression)
     expression_index: bpy.props.IntProperty()
     mode: bpy.props.EnumProperty(name="Reaction", items=MODE_ITEMS, default="MIRROR")
-    contrast: bpy.props.FloatProperty(name="Contrast", default=1.0, **limits("contrast"),
-                                      description="Above 1 the crowd picks one emotion, below 1 it shows a mix")
-    hold: bpy.props.FloatProperty(name="Minimum Hold", default=0.0, **limits("hold"), unit="TIME_ABSOLUTE",
-                                  description="A new emotion must last this long before the crowd follows (seconds)")
-    strength: bpy.props.FloatProperty(name="Strength", default=1.0, **limits("strength"),
+    contrast: bpy.props.FloatProperty(name="Contrast", **limits("contrast"),
+                                      description="How clearly the crowd shows an emotion that stands out from the "
+                                                  "others: higher shows a small lead as a clear expression")
+    hold: bpy.props.FloatProperty(name="Minimum Hold", **limits("hold"), unit="TIME_ABSOLUTE",
+                                  description="Seconds of speech the crowd weighs before it changes its mood: longer "
+                                              "is calmer, shorter follows faster")
+    strength: bpy.props.FloatProperty(name="Strength", **limits("strength"),
                                       description="How strongly the audience reacts")
-    smoothing: bpy.props.FloatProperty(name="Smoothing", default=1.0, **limits("smoothing"), unit="TIME_ABSOLUTE",
+    smoothing: bpy.props.FloatProperty(name="Smoothing", **limits("smoothing"), unit="TIME_ABSOLUTE",
                                        description="Time the audience takes to change mood (seconds)")
-    tolerance: bpy.props.FloatProperty(name="Key Tolerance", default=0.0, **limits("tolerance"), precision=3,
+    tolerance: bpy.props.FloatProperty(name="Key Tolerance", **limits("tolerance"), precision=3,
                                        description="Keep only the keys needed to stay this close to the reaction "
                                                    "(0: a key every 0.5 s)")
     blink: bpy.props.BoolProperty(name="Blinks", default=True,
                                   description="Key blinks on faces that have blink shape keys (eyeBlinkLeft, ...)")
-    idle: bpy.props.FloatProperty(name="Idle Motion", default=0.0, **limits("idle"),
+    idle: bpy.props.FloatProperty(name="Idle Motion", **limits("idle"),
                                   description="Every shape key sways slowly by up to this much, even in silence")
     speaker: bpy.props.PointerProperty(name="Speaker", type=bpy.types.Object,
                                        description="Optional: members further from this object react later")
-    stagger: bpy.props.FloatProperty(name="Stagger", default=0.05, **limits("stagger"), unit="TIME_ABSOLUTE",
+    stagger: bpy.props.FloatProperty(name="Stagger", **limits("stagger"), unit="TIME_ABSOLUTE",
                                      description="Extra reaction delay per metre from the speaker (seconds)")
-    seed: bpy.props.IntProperty(name="Seed", default=0, **limits("seed"),
+    seed: bpy.props.IntProperty(name="Seed", **limits("seed"),
                                 description="Each seed gives every member another delay, intensity and jitter")

@@ -1,5 +1,5 @@
-"""Every difference between Blender 4.2, 4.4+ (slotted actions), 5.0 (no Action.fcurves, strips) and 5.2 (strip
-frame names) lives here."""
+"""Every difference between Blender 4.2, 4.4+ (slotted actions), 5.0 (no Action.fcurves, strips, image/video media
+types) and 5.2 (strip frame names) lives here."""
 from __future__ import annotations
 
 import ctypes
@@ -318,6 +318,31 @@ def shader_nodes(material):
     if material.node_tree is None:
         material.use_nodes = True
     return material.node_tree
+
+
+def play_in_sync_with_sound(scene) -> None:
+    """Playback keeps to the sound (dropping frames if it must) and scrubbing the timeline plays it."""
+    scene.sync_mode = "AUDIO_SYNC"
+    scene.use_audio_scrub = True
+
+
+def use_image_output(scene, file_format: str = "PNG") -> None:
+    """Still images out; 5.0 has a media type (image or video) to pick first."""
+    settings = scene.render.image_settings
+    if hasattr(settings, "media_type"):
+        settings.media_type = "IMAGE"
+    settings.file_format = file_format
+
+
+def use_movie_output(scene) -> None:
+    """An MP4: H.264 video and AAC sound (5.0 lists FFmpeg only once the media type is video)."""
+    settings = scene.render.image_settings
+    if hasattr(settings, "media_type"):
+        settings.media_type = "VIDEO"
+    settings.file_format = "FFMPEG"
+    ffmpeg = scene.render.ffmpeg
+    ffmpeg.format, ffmpeg.codec, ffmpeg.constant_rate_factor = "MPEG4", "H264", "MEDIUM"
+    ffmpeg.audio_codec, ffmpeg.audio_bitrate, ffmpeg.audio_channels = "AAC", 128, "MONO"
 
 
 def frames_per_second(scene) -> float:

@@ -13,76 +13,140 @@ from mathutils import Matrix
 from . import compat
 
 DEMO_SPEECH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demo", "speech.ogg")
-# The shape keys every demo face has (ARKit names); the preset's other names are reported as missing.
-DEMO_KEYS = ("browInnerUp", "browDownLeft", "browDownRight", "eyeWideLeft", "eyeWideRight",
-             "jawOpen", "mouthSmileLeft", "mouthSmileRight", "mouthFrownLeft", "mouthFrownRight",
-             "eyeBlinkLeft", "eyeBlinkRight")
+# Every shape key the ARKit preset names, and the blinks: the flagship demo lacks none of them.
+DEMO_KEYS = ("browInnerUp", "browDownLeft", "browDownRight", "browOuterUpLeft", "browOuterUpRight",
+             "eyeWideLeft", "eyeWideRight", "eyeSquintLeft", "eyeSquintRight", "eyeLookDownLeft", "eyeLookDownRight",
+             "eyeBlinkLeft", "eyeBlinkRight", "cheekSquintLeft", "cheekSquintRight", "noseSneerLeft", "noseSneerRight",
+             "jawOpen", "jawForward", "mouthSmileLeft", "mouthSmileRight", "mouthFrownLeft", "mouthFrownRight",
+             "mouthPressLeft", "mouthPressRight", "mouthStretchLeft", "mouthStretchRight", "mouthUpperUpLeft",
+             "mouthUpperUpRight", "mouthFunnel")
+SIDES = (("Left", 1.0), ("Right", -1.0))  # the face's own left is at +X: it looks down -Y, at the camera
+PART_LAYER = "demo_part"
 
 
-def _material(name: str, color) -> bpy.types.Material:
+def _material(name: str, color, roughness: float = 0.6) -> bpy.types.Material:
     mat = bpy.data.materials.get(name) or bpy.data.materials.new(name)
     mat.diffuse_color = (*color, 1.0)
+    mat.roughness = roughness
     bsdf = compat.shader_nodes(mat).nodes.get("Principled BSDF")
     if bsdf:
         bsdf.inputs["Base Color"].default_value = (*color, 1.0)
-        bsdf.inputs["Roughness"].default_value = 0.6
+        bsdf.inputs["Roughness"].default_value = roughness
     return mat
 
 
-def _part(bm, parts: dict, name: str, location, scale, material: int, segments=(16, 10)):
-    start = len(bm.verts)
-    matrix = Matrix.Translation(location) @ Matrix.Diagonal((*scale, 1.0))
-    made = bmesh.ops.create_uvsphere(bm, u_segments=segments[0], v_segments=segments[1], radius=1.0, matrix=matrix)
-    for face in {f for v in made["verts"] for f in v.link_faces}:
-        face.material_index = material
-    bm.verts.ensure_lookup_table()
-    parts[name] = np.arange(start, len(bm.verts))
+# part: (centre, half-size, material slot, (u, v) segments); slots: skin, eye white, dark, lips, hair, cloth, cheek
+PARTS = {
+    "body": ((0.0, 0.25, -1.85), (1.15, 0.75, 0.72), 5, (32, 16)),
+    "head": ((0.0, 0.0, 0.0), (1.0, 0.95, 1.15), 0, (32, 20)),
+    "hair": ((0.0, 0.08, 0.22), (1.06, 1.02, 1.1), 4, (32, 20)),
+    "nose": ((0.0, -0.97, 0.0), (0.12, 0.1, 0.15), 0, (12, 8)),
+    "mouth": ((0.0, -0.86, -0.46), (0.34, 0.09, 0.085), 3, (24, 10)),
+    **{f"eye{side}": ((0.34 * sign, -0.8, 0.26), (0.2, 0.12, 0.22), 1, (16, 10)) for side, sign in SIDES},
+    **{f"pupil{side}": ((0.34 * sign, -0.915, 0.24), (0.09, 0.04, 0.1), 2, (12, 8)) for side, sign in SIDES},
+    **{f"brow{side}": ((0.36 * sign, -0.86, 0.7), (0.2, 0.05, 0.05), 2, (12, 6)) for side, sign in SIDES},
+    **{f"cheek{side}": ((0.52 * sign, -0.72, -0.12), (0.17, 0.1, 0.12), 6, (12, 8)) for side, sign in SIDES},
+}
+
+
+def _keep(name: str, local: np.ndarray) -> bool:
+    """Which vertices of a part's sphere are kept: the hair is a cap over the crown and the back of the head."""
+    if name == "hair":
+        return local[2] > 0.29 - 0.54 * local[1]
+    return True
 
 
 def face_mesh(name: str) -> tuple:
-    """(mesh, parts {part: vertex indices}) of one cartoon face looking down -Y."""
+    """(mesh, parts {part: (vertex indices, centre, half-size)}) of one cartoon face looking down -Y.
+
+    Each vertex is tagged with its part while the mesh is built and found by that tag afterwards:
+    building (and bmesh's own clean-up) renumbers vertices, so counting them would point at the wrong ones.
+    """
     bm = bmesh.new()
-    parts = {}
-    _part(bm, parts, "head", (0, 0, 0), (1.0, 0.95, 1.15), 0, (32, 20))
-    for side, x in (("Left", 0.36), ("Right", -0.36)):
-        _part(bm, parts, f"eye{side}", (x, -0.78, 0.28), (0.2, 0.12, 0.2), 1)
-        _part(bm, parts, f"pupil{side}", (x, -0.9, 0.28), (0.08, 0.04, 0.08), 2, (10, 6))
-        _part(bm, parts, f"brow{side}", (x, -0.86, 0.6), (0.22, 0.06, 0.05), 2, (12, 6))
-    _part(bm, parts, "mouth", (0, -0.88, -0.42), (0.4, 0.08, 0.09), 3, (24, 10))
+    layer = bm.verts.layers.int.new(PART_LAYER)
+    for number, (part, (centre, size, material, segments)) in enumerate(PARTS.items()):
+        matrix = Matrix.Translation(centre) @ Matrix.Diagonal((*size, 1.0))
+        made = bmesh.ops.create_uvsphere(bm, u_segments=segments[0], v_segments=segments[1], radius=1.0,
+                                         matrix=matrix)["verts"]
+        cut = [v for v in made if not _keep(part, (np.array(v.co) - centre) / size)]
+        if cut:
+            bmesh.ops.delete(bm, geom=cut, context="VERTS")
+        kept = [v for v in made if v.is_valid]
+        for v in kept:
+            v[layer] = number
+        for face in {f for v in kept for f in v.link_faces}:
+            face.material_index = material
     mesh = bpy.data.meshes.new(name)
     bm.to_mesh(mesh)
     bm.free()
+    tags = np.empty(len(mesh.vertices), dtype=np.int32)
+    mesh.attributes[PART_LAYER].data.foreach_get("value", tags)
+    mesh.attributes.remove(mesh.attributes[PART_LAYER])
+    parts = {part: (np.flatnonzero(tags == number), np.array(centre), np.array(size))
+             for number, (part, (centre, size, _m, _s)) in enumerate(PARTS.items())}
     for poly in mesh.polygons:
         poly.use_smooth = True
     return mesh, parts
 
 
 def _shape_offsets(co: np.ndarray, parts: dict) -> dict:
-    """Vertex offsets per demo shape key."""
+    """Vertex offsets per demo shape key; each moves only its own part (tests/test_demo.py checks it)."""
     keys = {k: np.zeros_like(co) for k in DEMO_KEYS}
-    m = parts["mouth"]
-    mx, mz = co[m, 0], co[m, 2] + 0.42
-    for side, sign in (("Left", 1.0), ("Right", -1.0)):
-        corner = np.clip(sign * mx / 0.4, 0.0, 1.0) ** 2
-        keys[f"mouthSmile{side}"][m, 2] += 0.16 * corner
-        keys[f"mouthSmile{side}"][m, 0] += sign * 0.05 * corner
-        keys[f"mouthFrown{side}"][m, 2] -= 0.14 * corner
+
+    def local(part):
+        index, centre, size = parts[part]
+        return index, (co[index] - centre) / size
+
+    m, u = local("mouth")
+    for side, sign in SIDES:
+        corner = np.clip(sign * u[:, 0], 0.0, 1.0) ** 2          # 1 at this side's corner, 0 from the middle on
+        half = np.clip(0.5 + 2.0 * sign * u[:, 0], 0.0, 1.0)      # this side's half (the two add up to 1)
+        keys[f"mouthSmile{side}"][m] += np.c_[sign * 0.05 * corner, -0.02 * corner, 0.2 * corner]
+        keys[f"mouthFrown{side}"][m, 2] -= 0.17 * corner
+        keys[f"mouthStretch{side}"][m] += np.c_[sign * 0.09 * np.sqrt(corner), 0 * corner, -0.05 * corner]
+        keys[f"mouthPress{side}"][m, 2] -= 0.055 * u[:, 2] * half
+        keys[f"mouthUpperUp{side}"][m, 2] += 0.09 * np.clip(u[:, 2], 0.0, 1.0) * half
+    keys["mouthFunnel"][m] += np.c_[-0.12 * u[:, 0], -0.05 * np.ones(len(m)), 0.05 * u[:, 2]]
+    keys["jawOpen"][m, 2] -= 0.24 * np.clip(-u[:, 2], 0.0, 1.0) + 0.02
+    keys["jawForward"][m, 1] -= 0.06 * np.clip(-u[:, 2], 0.0, 1.0)
+    n, u = local("nose")
+    for side, sign in SIDES:
+        half = np.clip(0.5 + sign * u[:, 0], 0.0, 1.0)
+        keys[f"noseSneer{side}"][n] += np.c_[sign * 0.025 * half, 0 * half, 0.07 * half * (1 + u[:, 2]) / 2]
+    for side, sign in SIDES:
         for part in (f"eye{side}", f"pupil{side}"):
-            v = parts[part]
-            keys[f"eyeWide{side}"][v, 2] += (co[v, 2] - 0.28) * 0.6
-            keys[f"eyeBlink{side}"][v, 2] -= (co[v, 2] - 0.28) * 0.9
-        b = parts[f"brow{side}"]
-        inner = np.clip(1.0 - np.abs(co[b, 0]) / 0.58, 0.0, 1.0)  # 1 near the nose, 0 at the temple
-        keys[f"browDown{side}"][b, 2] -= 0.08 + 0.14 * inner
-        keys["browInnerUp"][b, 2] += 0.16 * inner + 0.03
-    keys["jawOpen"][m, 2] -= np.where(mz < 0, 0.22, 0.02)
+            e, _u = local(part)
+            height = co[e, 2] - parts[f"eye{side}"][1][2]            # from the eye's own middle
+            keys[f"eyeBlink{side}"][e, 2] -= 0.9 * height
+            keys[f"eyeWide{side}"][e, 2] += 0.45 * height
+            keys[f"eyeSquint{side}"][e, 2] -= 0.6 * np.minimum(height, 0.0) - 0.1 * np.maximum(height, 0.0)
+        p, _u = local(f"pupil{side}")
+        keys[f"eyeLookDown{side}"][p] += (0.0, 0.01, -0.07)
+        b, u = local(f"brow{side}")
+        inner = np.clip(0.5 - 0.5 * sign * u[:, 0], 0.0, 1.0)       # 1 at the nose end, 0 at the temple
+        keys[f"browDown{side}"][b] += np.c_[-sign * 0.02 * inner, -0.01 * inner, -(0.05 + 0.11 * inner)]
+        keys["browInnerUp"][b, 2] += 0.03 + 0.15 * inner
+        keys[f"browOuterUp{side}"][b, 2] += 0.03 + 0.15 * (1.0 - inner)
+        c, _u = local(f"cheek{side}")
+        keys[f"cheekSquint{side}"][c] += (0.0, -0.015, 0.08)
     return keys
 
 
-def add_face(name: str, location, collection, skin) -> bpy.types.Object:
+HAIR = ((0.09, 0.06, 0.04), (0.25, 0.14, 0.07), (0.55, 0.38, 0.18), (0.03, 0.03, 0.03), (0.5, 0.18, 0.07),
+        (0.55, 0.55, 0.55))
+CLOTH = ((0.12, 0.22, 0.45), (0.5, 0.12, 0.12), (0.15, 0.35, 0.2), (0.35, 0.35, 0.38), (0.55, 0.42, 0.15),
+         (0.3, 0.15, 0.4))
+
+
+def add_face(name: str, location, collection, skin, hair=HAIR[0], cloth=CLOTH[0]) -> bpy.types.Object:
+    """One member: a cartoon head on shoulders with every shape key of DEMO_KEYS; `skin`, `hair`, `cloth`: colours."""
     mesh, parts = face_mesh(name)
-    for mat in (skin, _material("Demo Eye White", (0.95, 0.95, 0.92)), _material("Demo Dark", (0.05, 0.04, 0.04)),
-                _material("Demo Lips", (0.55, 0.12, 0.12))):
+    key = "%02x%02x%02x" % tuple(int(255 * c) for c in skin)
+    for mat in (_material(f"Demo Skin {key}", skin, 0.5), _material("Demo Eye White", (0.9, 0.9, 0.86), 0.3),
+                _material("Demo Dark", (0.03, 0.025, 0.025), 0.3), _material("Demo Lips", (0.4, 0.08, 0.08), 0.4),
+                _material("Demo Hair %02x%02x%02x" % tuple(int(255 * c) for c in hair), hair, 0.7),
+                _material("Demo Cloth %02x%02x%02x" % tuple(int(255 * c) for c in cloth), cloth, 0.9),
+                _material(f"Demo Cheek {key}", (skin[0], skin[1] * 0.8, skin[2] * 0.8), 0.5)):
         mesh.materials.append(mat)
     obj = bpy.data.objects.new(name, mesh)
     obj.location = location
@@ -106,9 +170,10 @@ def build_audience(scene, rows: int = 3, per_row: int = 4, name: str = "Audience
     for r in range(rows):
         for c in range(per_row):
             x = (c - (per_row - 1) / 2) * 2.6 + (r % 2) * 0.8
-            tone = rng.uniform(0.35, 0.95)
-            skin = _material(f"Demo Skin {r}{c}", (tone, tone * 0.72, tone * 0.58))
-            add_face(f"Face.{r * per_row + c + 1:03d}", (x, r * 2.6, r * 1.9), collection, skin)
+            tone = rng.uniform(0.3, 0.9)
+            skin = (tone, tone * rng.uniform(0.62, 0.74), tone * rng.uniform(0.5, 0.6))
+            add_face(f"Face.{r * per_row + c + 1:03d}", (x, r * 2.6, r * 1.9), collection, skin,
+                     HAIR[rng.integers(len(HAIR))], CLOTH[rng.integers(len(CLOTH))])
     return collection
 
 
@@ -117,29 +182,69 @@ def add_speech(scene, path: str = DEMO_SPEECH, frame: int = 1, name: str = "Spee
     return strip
 
 
+def add_set(scene, rows: int = 3, per_row: int = 4):
+    """Tiers and seat backs behind the faces (a collection of their own, so they are never taken for faces)."""
+    collection = bpy.data.collections.new("Set")
+    scene.collection.children.link(collection)
+    wood = _material("Demo Tier", (0.09, 0.06, 0.05), 0.8)
+    velvet = _material("Demo Seat", (0.32, 0.04, 0.05), 0.9)
+    bm = bmesh.new()
+    width = (per_row + 1) * 2.6
+    for r in range(rows):
+        y, z = r * 2.6, r * 1.9
+        bmesh.ops.create_cube(bm, size=1.0, matrix=Matrix.Translation((0.4, y, z - 2.45 - 3.0))
+                              @ Matrix.Diagonal((width, 2.6, 6.0, 1.0)))
+    tiers = bpy.data.meshes.new("Demo Tiers")
+    bm.to_mesh(tiers)
+    bm.clear()
+    for r in range(rows):
+        for c in range(per_row):
+            x = (c - (per_row - 1) / 2) * 2.6 + (r % 2) * 0.8
+            bmesh.ops.create_cube(bm, size=1.0, matrix=Matrix.Translation((x, r * 2.6 + 0.95, r * 1.9 - 1.5))
+                                  @ Matrix.Diagonal((2.2, 0.3, 2.0, 1.0)))
+    seats = bpy.data.meshes.new("Demo Seats")
+    bm.to_mesh(seats)
+    bm.free()
+    for mesh, mat in ((tiers, wood), (seats, velvet)):
+        mesh.materials.append(mat)
+        collection.objects.link(bpy.data.objects.new(mesh.name, mesh))
+    return collection
+
+
 def add_camera_and_light(scene, rows: int = 3):
+    """A camera that frames every row, a key light from the stage and a dim theatre around."""
     cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
-    cam.location = (0.0, -17.0, 6.0)
-    cam.rotation_euler = (math.radians(78), 0.0, 0.0)
-    cam.data.lens = 42
+    target = (0.4, 2.6, 0.9 + 0.3 * rows)
+    cam.location = (0.4, -21.5, 4.4)
+    cam.rotation_euler = (math.pi / 2 - math.atan2(cam.location.z - target[2], target[1] - cam.location.y), 0, 0)
+    cam.data.lens = 54
     scene.collection.objects.link(cam)
     scene.camera = cam
     sun = bpy.data.objects.new("Sun", bpy.data.lights.new("Sun", "SUN"))
-    sun.rotation_euler = (math.radians(50), math.radians(15), math.radians(-20))
+    sun.rotation_euler = (math.radians(55), math.radians(12), math.radians(-18))
     sun.data.energy = 3.5
+    sun.data.angle = math.radians(8)  # soft shadows
     scene.collection.objects.link(sun)
     world = scene.world or bpy.data.worlds.new("World")
     scene.world = world
-    world.color = (0.2, 0.22, 0.28)
+    world.color = (0.035, 0.04, 0.055)
+    background = compat.shader_nodes(world).nodes.get("Background")
+    if background:
+        background.inputs["Color"].default_value = (*world.color, 1.0)
+        background.inputs["Strength"].default_value = 2.5  # the room's light on the faces' shaded side
 
 
 def build_demo_scene(scene=None, rows: int = 3, per_row: int = 4, speech: str = DEMO_SPEECH):
-    """Faces, speech strip, camera and light in `scene`; return (faces collection, sound strip)."""
+    """Faces, set, speech strip, camera and light in `scene`, playing in sync with the sound; return (faces
+    collection, sound strip)."""
     scene = scene or bpy.context.scene
     collection = build_audience(scene, rows, per_row)
+    add_set(scene, rows, per_row)
     strip = add_speech(scene, speech)
     add_camera_and_light(scene, rows)
-    scene.frame_start, scene.frame_end = compat.strip_range(strip)
+    first, after = compat.strip_range(strip)
+    scene.frame_start, scene.frame_end = first, after - 1
+    compat.play_in_sync_with_sound(scene)
     return collection, strip
 
 
@@ -161,15 +266,57 @@ def most_expressive_frame(collection) -> int:
     return max(totals, key=totals.get) if totals else 1
 
 
-def render_still(scene, path: str, frame: int, width: int = 960, height: int = 540, samples: int = 16):
-    """Render one frame with Cycles on the CPU (works without a GPU or a display)."""
+def open_eyes_frame(collection, frame: int, within: int) -> int:
+    """The frame within `within` of `frame` where the fewest eyes are closed: a still of faces, not of blinks."""
+    from . import keys
+
+    curves = []
+    for obj in collection.all_objects:
+        key = obj.data.shape_keys if obj.type == "MESH" else None
+        action = keys.find_action(key)[0] if key else None
+        curves += [fc for fc in (compat.existing_fcurves(action) if action else ()) if "Blink" in fc.data_path
+                   or "_EYE_Close" in fc.data_path]
+    frames = range(frame - within, frame + within + 1)
+    return min(frames, key=lambda f: (round(sum(fc.evaluate(f) for fc in curves), 3), abs(f - frame)))
+
+
+def use_look(scene, engine: str = "CYCLES", samples: int = 32) -> None:
+    """Clean renders without a GPU or a display: Cycles on the CPU with denoising, or Workbench (studio light,
+    shadows, cavity), which is many times faster for movies; there `samples` 0 smooths edges with FXAA (2 s a
+    frame at 640 x 360 on a busy 2-core machine, where 5 samples took 8 s)."""
+    if engine == "CYCLES":
+        scene.render.engine = "CYCLES"
+        scene.cycles.device = "CPU"
+        scene.cycles.samples = samples
+        scene.cycles.use_denoising = True
+        scene.cycles.use_adaptive_sampling = True
+    else:
+        scene.render.engine = "BLENDER_WORKBENCH"
+        shading = scene.display.shading
+        shading.light, shading.color_type = "STUDIO", "MATERIAL"
+        shading.show_shadows, shading.shadow_intensity = True, 0.35
+        shading.show_cavity, shading.cavity_type = True, "WORLD"
+        steps = (5, 8, 11, 16, 32)
+        scene.display.render_aa = "FXAA" if samples == 0 else str(min(steps, key=lambda n: abs(n - samples)))
+
+
+def render_still(scene, path: str, frame: int, width: int = 960, height: int = 540, engine: str = "CYCLES",
+                 samples: int = 32):
+    """Render one frame to a PNG."""
     scene.frame_set(frame)
-    scene.render.engine = "CYCLES"
-    scene.cycles.device = "CPU"
-    scene.cycles.samples = samples
-    scene.cycles.use_denoising = False
+    use_look(scene, engine, samples)
     scene.render.resolution_x, scene.render.resolution_y = width, height
     scene.render.resolution_percentage = 100
-    scene.render.image_settings.file_format = "PNG"
+    compat.use_image_output(scene, "PNG")
     scene.render.filepath = path
     bpy.ops.render.render(write_still=True)
+
+
+def render_movie(scene, path: str, width: int = 640, height: int = 360, engine: str = "WORKBENCH"):
+    """Render the scene's frame range to an MP4 (H.264) with the sequencer's sound (AAC)."""
+    use_look(scene, engine, 0)
+    scene.render.resolution_x, scene.render.resolution_y = width, height
+    scene.render.resolution_percentage = 100
+    compat.use_movie_output(scene)
+    scene.render.filepath = path
+    bpy.ops.render.render(animation=True)

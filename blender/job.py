@@ -10,10 +10,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..crowd.members import blinks, react, shape_mood, temperament
-from ..crowd.presets import BLINKS, expression_table
+from ..crowd.members import blinks, crowd_mood, react, temperament
+from ..crowd.presets import BLINKS, LABELS, detect, expression_table, match
 from ..crowd.simplify import keep_indices
 from ..ml import settings as ranges
+from ..ml.settings import DEFAULTS
 from ..ml.audio import AudioError
 from ..ml.model import DEFAULT_MODEL_DIR, EmotionModel, ModelError
 from ..ml.timeline import Timeline, predict_timeline
@@ -25,18 +26,18 @@ from .errors import AudienceError
 class Settings:
     strip: str
     faces: str
-    preset: str = "ARKIT"
+    preset: str = "AUTO"     # AUTO: each face's naming detected from its shape keys; or ARKIT, VROID, ..., CUSTOM
     mode: str = "MIRROR"
-    seed: int = 0
-    strength: float = 1.0
-    smoothing: float = 1.0
-    tolerance: float = 0.0   # > 0: drop keys while the curve stays within this of the dense one
-    contrast: float = 1.0    # > 1: the crowd picks one emotion; < 1: shows a mix
-    hold: float = 0.0        # seconds a new emotion must last before the crowd follows
+    seed: int = DEFAULTS["seed"]
+    strength: float = DEFAULTS["strength"]
+    smoothing: float = DEFAULTS["smoothing"]
+    tolerance: float = DEFAULTS["tolerance"]  # > 0: drop keys while the curve stays within this of the dense one
+    contrast: float = DEFAULTS["contrast"]    # how clearly an emotion that stands out shows (crowd_mood)
+    hold: float = DEFAULTS["hold"]            # seconds of speech the crowd weighs before changing its mood
     blink: bool = True       # key blinks on faces with blink shape keys
-    idle: float = 0.0        # idle sway on every key, even in silence (0 to 0.1 is subtle)
+    idle: float = DEFAULTS["idle"]            # idle sway on every key, even in silence (0 to 0.1 is subtle)
     speaker: str = ""        # object name: members further from it react later
-    stagger: float = 0.05    # extra seconds of delay per metre from the speaker
+    stagger: float = DEFAULTS["stagger"]      # extra seconds of delay per metre from the speaker
     model: str = ""   # folder or metadata JSON; empty: the shipped model
     custom: dict = None      # preset CUSTOM: {emotion: {shape key: weight}}
 
@@ -131,6 +132,11 @@ def check_not_tweaking(named: list) -> None:
                             "(Tab in the NLA editor) and try again")
 
 
+def _faces(n: int, verb: str = "") -> str:
+    """"1 face has", "3 faces have" (or the verb given, e.g. "had")."""
+    return f"1 face {verb or 'has'}" if n == 1 else f"{n} faces {verb or 'have'}"
+
+
 def _names(names: list, most: int = 3) -> str:
     shown = ", ".join(names[:most])
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
@@ -149,11 +155,21 @@ class Job:
     settings: Settings
     source: audio.SoundSource
     model: EmotionModel
-    names: list                 # the preset's shape-key names
-    table: np.ndarray           # emotions x names
-    faces: list                 # [(object name, [indices into names it has], [blink shape keys it has])]
+    rigs: dict                  # {kind (ARKIT, VROID, CUSTOM, ...): (its shape-key names, table emotions x names)}
+    faces: list                 # [Plan]
     notes: list
     scene: str                  # scene name, for the emotion markers
+
+
+@dataclass
+class Plan:
+    """What one face gets: its kind of rig, the columns of that kind's table it has (and its own name for each:
+    'mouthSmile.L' for mouthSmileLeft) and its blink shape keys."""
+    face: str
+    kind: str
+    columns: list   # indices into rigs[kind]'s names
+    keys: list      # the face's shape-key name for each column
+    blinks: list
 
 
 def driven_shape_keys(key) -> set:
@@ -174,32 +190,8 @@ def prepare(scene, settings: Settings) -> Job:
     strip = audio.find_sound_strip(scene, settings.strip)
     faces, notes = find_faces(settings.faces)
     check_not_tweaking([(o.name, k) for o, k in faces] + [("Speech Emotion", keys.emotion_object(scene))])
-    try:
-        names, table = expression_table(settings.preset, settings.mode, settings.custom)
-    except ValueError as e:
-        raise AudienceError(str(e)) from None
-    plans, driven = [], []
-    blink_names = BLINKS.get(settings.preset, ()) if settings.blink else ()
-    for obj, key in faces:
-        set_by_driver = driven_shape_keys(key)
-        driven += [f"{obj.name}: {n}" for n in (*names, *blink_names) if n in set_by_driver]
-        free = set(key.key_blocks.keys()) - set_by_driver
-        have = [i for i, n in enumerate(names) if n in free]
-        if have:
-            plans.append((obj.name, have, [b for b in blink_names if b in free]))
-    if driven:
-        notes.append(f"{len(driven)} shape keys are set by drivers, so keys on them could never show: "
-                     f"not keyed ({_names(driven)})")
-    if not plans:
-        raise AudienceError(f"preset {settings.preset} names no shape key the faces have"
-                            f"{' that no driver sets' if driven else ''} "
-                            f"(faces have e.g. {_names([kb.name for kb in faces[0][1].key_blocks[1:]])})")
-    unused = sorted({n for _o, key in faces for n in names if n not in key.key_blocks})
-    if unused:
-        notes.append(f"not found on some faces: {_names(unused, 6)}")
-    skipped = [o.name for o, k in faces if not any(n in k.key_blocks for n in names)]
-    if skipped:
-        notes.append(f"{len(skipped)} faces have none of the preset's shape keys ({_names(skipped)})")
+    rigs, plans, plan_notes = plan_faces(faces, settings)
+    notes += plan_notes
     if settings.speaker and settings.speaker not in bpy.data.objects:
         raise AudienceError(f"no object named '{settings.speaker}' to stagger the reactions from")
     model = load_model(settings.model)
@@ -210,7 +202,76 @@ def prepare(scene, settings: Settings) -> Job:
         audio.discard(source)
         raise AudienceError(f"strip '{strip.name}' plays only {played:.2f} s of sound; Animate Audience needs at "
                             f"least {model.hop_s:g} s (one prediction step)")
-    return Job(settings, source, model, names, table, plans, notes + source.notes, scene.name)
+    return Job(settings, source, model, rigs, plans, notes + source.notes, scene.name)
+
+
+def rig_kinds(collection) -> dict:
+    """{kind or None: faces}: what Auto-detect makes of each face of a collection (the Audience tab shows it)."""
+    counts = {}
+    for obj in collection.all_objects if collection else ():
+        key = obj.data.shape_keys if obj.type == "MESH" else None
+        if key is not None and len(key.key_blocks) > 1:
+            kind = detect(key.key_blocks.keys())
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def plan_faces(faces: list, settings: Settings) -> tuple:
+    """(rigs, [Plan], notes): each face's kind of rig (detected from its own shape keys with preset AUTO, else the
+    preset), the shape keys it gets and what the user should know, said once per kind of rig."""
+    kinds = {o.name: detect(k.key_blocks.keys()) if settings.preset == "AUTO" else settings.preset for o, k in faces}
+    rigs = {}
+    for kind in sorted({k for k in kinds.values() if k}):
+        try:
+            rigs[kind] = expression_table(kind, settings.mode, settings.custom)
+        except ValueError as e:
+            raise AudienceError(str(e)) from None
+    plans, driven, notes, lacking, without = [], [], [], {}, []
+    for obj, key in faces:
+        kind = kinds[obj.name]
+        if kind is None:
+            continue
+        names = rigs[kind][0]
+        set_by_driver = driven_shape_keys(key)
+        free = [n for n in key.key_blocks.keys()[1:] if n not in set_by_driver]
+        found = match(names, key.key_blocks.keys()[1:])
+        driven += [f"{obj.name}: {found[n]}" for n in names if n in found and found[n] in set_by_driver]
+        usable = match(names, free)
+        blinks = list(match(BLINKS.get(kind, ()), free).values()) if settings.blink else []
+        lacking.setdefault(kind, []).append({n for n in names if n not in found})
+        columns = [i for i, n in enumerate(names) if n in usable]
+        if columns:
+            plans.append(Plan(obj.name, kind, columns, [usable[names[i]] for i in columns], blinks))
+        else:
+            without.append(obj.name)
+    unknown = [o.name for o, _k in faces if kinds[o.name] is None]
+    if driven:
+        notes.append(f"{len(driven)} shape keys are set by drivers, so keys on them could never show: "
+                     f"not keyed ({_names(driven)})")
+    if not plans:
+        if settings.preset == "AUTO":
+            raise AudienceError("the faces' shape keys follow no naming the tool knows (ARKit 52, Faceshift, "
+                                f"VRoid): faces have e.g. {_names([kb.name for kb in faces[0][1].key_blocks[1:]])}; "
+                                "map them in a Custom Table (Shape Keys > Custom Table)")
+        raise AudienceError(f"preset {settings.preset} names no shape key the faces have"
+                            f"{' that no driver sets' if driven else ''} "
+                            f"(faces have e.g. {_names([kb.name for kb in faces[0][1].key_blocks[1:]])})")
+    for kind, missing in sorted(lacking.items()):
+        many = sum(1 for p in plans if p.kind == kind)
+        if not many or not any(missing):
+            continue
+        everywhere = set.intersection(*missing)
+        somewhere = set.union(*missing) - everywhere
+        said = [f"not on any: {_names(sorted(everywhere), 6)}" if everywhere else "",
+                f"not on some: {_names(sorted(somewhere), 6)}" if somewhere else ""]
+        notes.append(f"{LABELS[kind]} faces ({many}) lack shape keys of that naming, not keyed there; "
+                     + "; ".join(t for t in said if t))
+    if unknown:
+        notes.append(f"{_faces(len(unknown))} shape keys of no naming the tool knows (ARKit 52, Faceshift, "
+                     f"VRoid): not animated ({_names(unknown)}); pick Shape Keys or a Custom Table for them")
+    if without:
+        notes.append(f"{_faces(len(without))} none of the preset's shape keys ({_names(without)})")
+    return rigs, plans, notes
 
 
 class Cancelled(Exception):
@@ -308,42 +369,45 @@ def write_steps(job: Job, timeline: Timeline):
     sound = job.source
     frames, index = key_frames(timeline.times, sound.first_frame, sound.fps)
     times = timeline.times[index]
-    mood = shape_mood(timeline.probs[index], job.model.hop_s, job.settings.contrast, job.settings.hold)
+    mood = crowd_mood(timeline.probs[index], job.model.hop_s, job.settings.contrast, job.settings.hold)
     result = Result(frames=frames, timeline=timeline, notes=list(job.notes) + [
         f"'{sound.label}': {note}" for note in timeline.notes], keys_per_face=len(frames),
                     duration_s=timeline.duration_s)
-    nla, yours, copied = [], [], []
+    nla, yours, copied, hidden = [], [], [], []
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
     objects = _objects_by_name()
-    for n, (name, have, blink_names) in enumerate(job.faces):
+    for n, plan in enumerate(job.faces):
+        name = plan.face
         obj = objects.get(name)
         if obj is None or obj.type != "MESH" or obj.data.shape_keys is None:
             result.notes.append(f"'{name}' was removed while the speech was analysed: skipped")
             continue
-        member = temperament(name, job.settings.seed, len(have))
+        member = temperament(name, job.settings.seed, len(plan.columns))
         if speaker is not None:
             distance = (obj.matrix_world.translation - speaker.matrix_world.translation).length
             member = replace(member, delay_s=member.delay_s + job.settings.stagger * distance)
-        values = react(times, mood, job.table[:, have], member, job.settings.strength, idle=job.settings.idle)
+        table = job.rigs[plan.kind][1][:, plan.columns]
+        values = react(times, mood, table, member, job.settings.strength, idle=job.settings.idle)
         curves = {}
-        for j, i in enumerate(have):
+        for j, shape_key in enumerate(plan.keys):
             if job.settings.tolerance > 0:
                 kept = keep_indices(frames, values[j], job.settings.tolerance)
-                curves[job.names[i]] = (frames[kept], values[j][kept])
+                curves[shape_key] = (frames[kept], values[j][kept])
             else:
-                curves[job.names[i]] = (frames, values[j])
-        if blink_names:
+                curves[shape_key] = (frames, values[j])
+        if plan.blinks:
             blink_frames, blink_values = blinks(result.duration_s, member, sound.fps)
             inside = sound.first_frame + blink_frames <= sound.last_frame
-            for blink_name in blink_names:
+            for blink_name in plan.blinks:
                 curves[blink_name] = (sound.first_frame + blink_frames[inside], blink_values[inside])
         written = keys.write_face(obj.data.shape_keys, name, curves)
-        reactions = [job.names[i] for i in have if job.names[i] not in written.kept]
+        reactions = [k for k in plan.keys if k not in written.kept]
         result.curves += len(reactions)
         result.keys_written += sum(len(curves[n][0]) for n in reactions)
         if written.where == "NLA":
             nla.append(name)
         yours += [f"{name}: {shape_key}" for shape_key in written.kept]
+        hidden += [f"{name}: {shape_key}" for shape_key in written.hidden]
         if written.copied:
             copied.append(name)
         result.faces.append(name)
@@ -355,13 +419,18 @@ def write_steps(job: Job, timeline: Timeline):
                                      [labels[i] for i in index])
         yours += [f"Speech Emotion: {path}" for path in emotion.kept]
     if nla:
-        result.notes.append(f"{len(nla)} faces already had an action: keys went onto the NLA track "
+        result.notes.append(f"{_faces(len(nla), 'had')} an action already: keys went onto the NLA track "
                             f"'{keys.NLA_TRACK}' ({_names(nla)})")
+    if hidden:
+        many = len(hidden) > 1
+        result.notes.append(f"{len(hidden)} shape key{'s are' if many else ' is'} keyed in your own action too, which "
+                            f"plays over that track: {'their' if many else 'its'} reaction will not show there "
+                            f"({_names(hidden)})")
     if yours:
         result.notes.append(f"kept {len(yours)} curves you edited or keyed yourself, not re-animated "
                             f"({_names(yours)}); delete a curve to let Animate write it again")
     if copied:
-        result.notes.append(f"{len(copied)} faces shared the tool's action with another face: each now has its "
+        result.notes.append(f"{_faces(len(copied), 'shared')} the tool's action with another face: each now has its "
                             f"own ({_names(copied)})")
     return result
 

@@ -40,6 +40,7 @@ class Written:
     where: str                                 # 'ACTIVE' or 'NLA'
     kept: list = field(default_factory=list)   # channels left alone: edited by hand, or keyed by the artist
     copied: bool = False                       # the action was shared with another datablock: this one got a copy
+    hidden: list = field(default_factory=list)  # written on the NLA track, but the artist's active action keys them
 
 
 def shape_key_path(name: str) -> str:
@@ -160,9 +161,13 @@ def _write(datablock, name: str, group: str, curves: dict) -> Written:
     start = min((int(f[0]) for f, _v in curves.values() if len(f)), default=1)
     action, strip, copied = _ensure_action(datablock, name, start)
     kept = _replace_curves(action, datablock, group, curves)
+    hidden = []
     if strip is not None:
         _fit_nla_strip(strip, action)
-    return Written("NLA" if strip is not None else "ACTIVE", kept, copied)
+        active = datablock.animation_data.action
+        theirs = {fc.data_path for fc in compat.existing_fcurves(active)} if active is not None else set()
+        hidden = [path for path in curves if path in theirs and path not in kept]
+    return Written("NLA" if strip is not None else "ACTIVE", kept, copied, hidden)
 
 
 # The tool's curves are Bezier with auto-clamped handles and no handle smoothing: each key's handles follow its
@@ -261,6 +266,7 @@ def write_face(key, face_name: str, curves: dict) -> Written:
     written = _write(key, f"Audience {face_name}", "Audience Reactions",
                      {shape_key_path(name): curve for name, curve in curves.items()})
     written.kept = _shape_key_names(key, written.kept)
+    written.hidden = _shape_key_names(key, written.hidden)
     return written
 
 

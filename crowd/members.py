@@ -7,6 +7,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .presets import EMOTIONS
+
 
 @dataclass(frozen=True)
 class Temperament:
@@ -14,6 +16,7 @@ class Temperament:
     intensity: float    # how strongly
     key_gain: tuple     # per shape key, so two members do not pull the same face
     rng_seed: int       # for the jitter
+    emotion_gain: tuple = (1.0,) * 8  # per emotion: one member laughs easily, another frowns easily
 
 
 @lru_cache(maxsize=65536)  # a re-run asks again for every face: the same answer, without a new generator
@@ -26,6 +29,7 @@ def temperament(name: str, seed: int, n_keys: int) -> Temperament:
         intensity=float(rng.uniform(0.6, 1.0)),
         key_gain=tuple(rng.uniform(0.8, 1.2, n_keys)),
         rng_seed=int(rng.integers(0, 2**31)),
+        emotion_gain=tuple(rng.uniform(0.6, 1.4, 8)),
     )
 
 
@@ -44,7 +48,7 @@ def react(times: np.ndarray, probs: np.ndarray, table: np.ndarray, member: Tempe
     low = np.floor(pos).astype(int)
     high = np.minimum(low + 1, len(times) - 1)
     frac = (pos - low)[:, None]
-    delayed = probs[low] * (1.0 - frac) + probs[high] * frac
+    delayed = (probs[low] * (1.0 - frac) + probs[high] * frac) * np.asarray(member.emotion_gain)[:len(table)]
     values = (delayed @ table).T * (member.intensity * strength) * np.asarray(member.key_gain)[:, None]
     if jitter > 0 and values.size:
         rng = np.random.default_rng(member.rng_seed)
@@ -90,30 +94,51 @@ def blinks(duration_s: float, member: Temperament, fps: float) -> tuple:
     return frames, values[index]
 
 
-def shape_mood(probs: np.ndarray, hop_s: float, contrast: float = 1.0, hold_s: float = 0.0) -> np.ndarray:
-    """The crowd's mood from the speaker's probabilities.
+# How the crowd's mood is read from the speaker's probabilities (measured by bench/fidelity.py on held-out voices).
+FULL_AT = 2.0   # an emotion shows fully once it is this many times as likely as chance (after the contrast)
+MARGIN = 0.05   # another emotion takes the lead only when its evidence is ahead by this much
+RUNNER_UP = 0.3  # emotions that do not lead still show, this much of their evidence
 
-    contrast > 1 makes the crowd more decisive (probabilities raised to that power, renormalised),
-    < 1 more mixed. hold_s: a new dominant emotion must last this long before the crowd follows
-    (causal: the crowd keeps its previous mood meanwhile).
+
+def crowd_mood(probs: np.ndarray, hop_s: float, contrast: float = 4.0, hold_s: float = 2.0) -> np.ndarray:
+    """The crowd's mood (n, 8): how much of each emotion's expression the crowd shows, 0 to 1.
+
+    The model's probabilities are calibrated, so they are honest and flat: the likeliest emotion often has only
+    0.2-0.35 of 1. What a crowd can show is how far each emotion stands out from chance:
+    - neutral is the rest face: 1 - p(neutral), against chance, says how much the crowd shows at all, and the
+      other seven, renormalised, say what;
+    - an emotion shows in proportion to how far it lies above chance among those seven, fully at FULL_AT times
+      chance, after `contrast` sharpens them (raised to that power and renormalised): 1 shows the model's own
+      small leads as small, higher shows them clearly, and emotions at or below chance never show;
+    - `hold_s`: that evidence is averaged over about this many seconds (causal), and the crowd's leading emotion
+      changes only when another's evidence is ahead by MARGIN, so the crowd is calm between changes; the
+      others show RUNNER_UP of theirs.
+    The speaker's emotion at time t only ever moves the crowd at t or later.
     """
-    out = np.asarray(probs, dtype=np.float64)
-    if contrast != 1.0:
-        out = out ** max(contrast, 1e-3)
-        out /= np.maximum(out.sum(axis=1, keepdims=True), 1e-12)
-    steps = int(round(hold_s / hop_s)) if hop_s > 0 else 0
-    if steps > 0 and len(out):
-        held = out.copy()
-        mood, pending = int(np.argmax(out[0])), 0
-        for i in range(1, len(out)):
-            label = int(np.argmax(out[i]))
-            if label == mood:
-                pending = 0
-            else:
-                pending += 1
-                if pending < steps:
-                    held[i] = held[i - 1]
-                    continue
-                mood, pending = label, 0
-        out = held
+    p = np.asarray(probs, dtype=np.float64)
+    n, k = p.shape
+    out = np.zeros((n, k))
+    if n == 0:
+        return out
+    neutral = EMOTIONS.index("neutral")
+    others = [i for i in range(k) if i != neutral]
+    activity = np.clip((1.0 - p[:, neutral]) / (1.0 - 1.0 / k), 0.0, 1.0)
+    q = p[:, others] / np.maximum(p[:, others].sum(axis=1, keepdims=True), 1e-12)
+    q = np.maximum(q, 1e-12) ** max(contrast, 1e-3)
+    q /= q.sum(axis=1, keepdims=True)
+    chance = 1.0 / len(others)
+    evidence = np.clip((q - chance) / ((FULL_AT - 1.0) * chance), 0.0, 1.0) * activity[:, None]
+    evidence[evidence < 1e-9] = 0.0  # chance itself, give or take rounding, shows nothing
+    if hold_s > 0 and hop_s > 0:
+        alpha = 1.0 - np.exp(-hop_s / hold_s)
+        for i in range(1, n):
+            evidence[i] = evidence[i - 1] + alpha * (evidence[i] - evidence[i - 1])
+    lead = int(np.argmax(evidence[0]))
+    for i in range(n):
+        best = int(np.argmax(evidence[i]))
+        if evidence[i, best] > evidence[i, lead] + MARGIN:
+            lead = best
+        row = evidence[i] * RUNNER_UP
+        row[lead] = evidence[i, lead]
+        out[i, others] = row
     return out

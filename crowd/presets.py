@@ -43,9 +43,91 @@ FACESHIFT = {
                   "JawOpen": 0.5, "AA": 0.5},
 }
 
-PRESETS = {"ARKIT": ARKIT, "FACESHIFT": FACESHIFT}
+# VRoid Studio / VRM models: the brows', eyes' and mouth's own expressions (Fcl_BRW_*, Fcl_EYE_*, Fcl_MTH_*), so
+# an emotion can borrow another's eyes (fear: sorrowful brows, surprised eyes). Fcl_ALL_* would repeat them.
+VROID = {
+    "neutral": {},
+    "calm": {"Fcl_MTH_Fun": 0.25, "Fcl_EYE_Fun": 0.15, "Fcl_BRW_Fun": 0.15},
+    "happy": {"Fcl_MTH_Joy": 0.8, "Fcl_EYE_Joy": 0.4, "Fcl_BRW_Joy": 0.6},
+    "sad": {"Fcl_BRW_Sorrow": 0.8, "Fcl_EYE_Sorrow": 0.6, "Fcl_MTH_Sorrow": 0.7},
+    "angry": {"Fcl_BRW_Angry": 0.9, "Fcl_EYE_Angry": 0.6, "Fcl_MTH_Angry": 0.6},
+    "fearful": {"Fcl_BRW_Sorrow": 0.6, "Fcl_EYE_Surprised": 0.6, "Fcl_EYE_Spread": 0.3, "Fcl_MTH_Surprised": 0.3},
+    "disgust": {"Fcl_BRW_Angry": 0.4, "Fcl_EYE_Angry": 0.3, "Fcl_MTH_Angry": 0.5, "Fcl_MTH_Sorrow": 0.3},
+    "surprised": {"Fcl_BRW_Surprised": 0.9, "Fcl_EYE_Surprised": 0.8, "Fcl_MTH_Surprised": 0.7},
+}
+
+PRESETS = {"ARKIT": ARKIT, "FACESHIFT": FACESHIFT, "VROID": VROID}
+LABELS = {"ARKIT": "ARKit 52", "FACESHIFT": "Faceshift", "VROID": "VRoid", "CUSTOM": "Custom Table"}
 # Blinks are keyed on their own, on faces that have these shape keys.
-BLINKS = {"ARKIT": ("eyeBlinkLeft", "eyeBlinkRight"), "FACESHIFT": ("EyeBlink_L", "EyeBlink_R")}
+BLINKS = {"ARKIT": ("eyeBlinkLeft", "eyeBlinkRight"), "FACESHIFT": ("EyeBlink_L", "EyeBlink_R"),
+          "VROID": ("Fcl_EYE_Close_L", "Fcl_EYE_Close_R")}
+
+# The names each kind of rig has, to tell them apart: Apple's 52 ARKit blendshapes (Ready Player Me, Character
+# Creator's ARKit profile, iPhone captures), Faceshift's 51 and the seed project's, VRoid's prefix.
+ARKIT_52 = tuple(f"{part}{side}" for part in ("eyeBlink", "eyeLookDown", "eyeLookIn", "eyeLookOut", "eyeLookUp",
+                                              "eyeSquint", "eyeWide", "mouthSmile", "mouthFrown", "mouthDimple",
+                                              "mouthStretch", "mouthPress", "mouthLowerDown", "mouthUpperUp",
+                                              "browDown", "browOuterUp", "cheekSquint", "noseSneer")
+                 for side in ("Left", "Right")) + (
+    "jawForward", "jawLeft", "jawRight", "jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthLeft",
+    "mouthRight", "mouthRollLower", "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper", "browInnerUp",
+    "cheekPuff", "tongueOut")
+FACESHIFT_NAMES = tuple(f"{part}_{side}" for part in ("EyeBlink", "EyeSquint", "EyeDown", "EyeIn", "EyeOpen",
+                                                      "EyeOut", "EyeUp", "BrowsD", "BrowsU", "LipsUpperUp",
+                                                      "LipsLowerDown", "MouthSmile", "MouthDimple", "LipsStretch",
+                                                      "MouthFrown", "MouthPress", "CheekSquint", "Sneer")
+                        for side in "LR") + (
+    "BrowsU_C", "JawOpen", "LipsTogether", "JawLeft", "JawRight", "JawFwd", "LipsUpperClose", "LipsLowerClose",
+    "LipsPucker", "LipsFunnel", "MouthLeft", "MouthRight", "ChinLowerRaise", "ChinUpperRaise", "Sneer", "Puff",
+    "smile", "frown", "AA", "CH")
+VROID_PREFIX = "Fcl_"
+# A face is of a kind when it has two of its names as spelled, or three spelled loosely: a face with only a few keys
+# still counts, a viseme rig's lone "CH" does not.
+
+
+def plain(name: str) -> str:
+    """A shape-key name as spelled loosely: case and separators ignored, a side suffix (_L, .R, ...) spelled out.
+    "mouthSmile.L", "Mouth_Smile_L" and "mouthSmileLeft" are the same name."""
+    text = name.strip()
+    for sep in ("_", ".", " ", "-"):
+        for side, word in (("L", "Left"), ("R", "Right")):
+            if text.endswith(sep + side) or text.endswith(sep + side.lower()):
+                text = text[:-2] + word
+    return "".join(ch for ch in text if ch.isalnum()).lower()
+
+
+def detect(names) -> str | None:
+    """The kind of rig ("ARKIT", "FACESHIFT", "VROID") whose names a face's shape keys follow; None if none.
+
+    Exact names first (Faceshift's EyeBlink_L and ARKit's eyeBlinkLeft are loosely the same), then loosely."""
+    names = list(names)
+    for same, least in ((lambda n: n, 2), (plain, 3)):
+        have = {same(n) for n in names}
+        scores = {"ARKIT": len(have & {same(n) for n in ARKIT_52}),
+                  "FACESHIFT": len(have & {same(n) for n in FACESHIFT_NAMES}),
+                  "VROID": sum(n.lower().startswith(VROID_PREFIX.lower()) for n in names)}
+        if scores["ARKIT"] >= len(ARKIT_52) // 2:
+            return "ARKIT"  # VRoid models made for "Perfect Sync" carry the 52 ARKit keys too: the finer ones
+        kind = max(scores, key=scores.get)
+        if scores[kind] >= least:
+            return kind
+    return None
+
+
+def match(wanted, names) -> dict:
+    """{wanted name: the face's own name for it}: the same name, else the one spelled loosely the same (when only
+    one is); names the face lacks are left out."""
+    names = list(names)
+    exact = set(names)
+    loose = {}
+    for n in names:
+        loose.setdefault(plain(n), []).append(n)
+    out = {w: w for w in wanted if w in exact}
+    for w in wanted:
+        if w not in out and len(loose.get(plain(w), ())) == 1 and loose[plain(w)][0] not in out.values():
+            out[w] = loose[plain(w)][0]
+    return out
+
 
 # "React" mode: how a listener feels about what the speaker feels (rows: speaker, columns: audience).
 REACTIONS = {

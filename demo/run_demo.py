@@ -1,4 +1,5 @@
-"""Build the demo audience, animate it, save out/demo.blend and render out/demo.png.
+"""Build the demo audience, animate it with the shipped model, save out/demo.blend (it plays in sync with the sound)
+and render out/demo.png (Workbench, a few seconds; demo/showcase.py makes the docs' pictures and video).
 
   python demo/run_demo.py            (bpy as a Python module)
   blender -b -P demo/run_demo.py
@@ -33,7 +34,8 @@ def main() -> int:
     print(f"saved {blend}")
     if "--no-render" not in sys.argv:
         png = os.path.join(out, "demo.png")
-        demo.render_still(scene, png, demo.most_expressive_frame(faces))
+        frame = demo.open_eyes_frame(faces, demo.most_expressive_frame(faces), 6)
+        demo.render_still(scene, png, frame, engine="WORKBENCH", samples=16)
         print(f"rendered {png}")
     return 0
 

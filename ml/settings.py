@@ -21,6 +21,11 @@ RANGES = {
 }
 
 
+# Animate Audience's defaults, the same in the tab, the operator, batch.py and blender.job.Settings.
+DEFAULTS = {"strength": 1.0, "smoothing": 1.0, "contrast": 4.0, "hold": 2.0, "tolerance": 0.0, "idle": 0.0,
+            "stagger": 0.05, "seed": 0}
+
+
 class SettingError(ValueError):
     """A setting out of its range; the message names it and says what is allowed."""
 
@@ -45,9 +50,9 @@ def check_all(values: dict) -> None:
 
 
 def limits(name: str) -> dict:
-    """min/max/soft_max for a Blender property of this setting."""
+    """default/min/max/soft_max for a Blender property of this setting."""
     _label, low, high, soft = RANGES[name]
-    return {"min": low, "max": high, "soft_max": soft}
+    return {"default": DEFAULTS[name], "min": low, "max": high, "soft_max": soft}
 
 
 def parse(name: str):

@@ -173,7 +173,7 @@ def _scene_state():
 @pytest.mark.parametrize("kwargs, message", [
     ({"strip": "Nope"}, "no sound strip named 'Nope'"),
     ({"faces": "Nobody"}, "no collection named 'Nobody'"),
-    ({"preset": "FACESHIFT"}, "names no shape key"),
+    ({"preset": "VROID"}, "names no shape key"),
 ])
 def test_errors_are_clear_and_change_nothing(addon, demo_scene, kwargs, message):
     scene, faces, strip = demo_scene

@@ -210,3 +210,21 @@ def test_nla_tweak_mode_is_refused_and_changes_nothing(addon, demo_scene):
         with pytest.raises(RuntimeError, match=f"{obj.name} is in NLA tweak mode"):
             run()
         assert (sorted(a.name for a in bpy.data.actions), len(scene.timeline_markers)) == before
+
+
+def test_the_artists_own_keys_on_the_same_shape_key_are_said_to_win(addon, demo_scene):
+    """The artist keyed a smile in their own action: the tool's track goes beneath it, the smile stays theirs, and
+    the note says the tool's smile will not show there (the active action plays over the NLA track)."""
+    scene, faces, strip = demo_scene
+    obj = faces.objects[0]
+    block = obj.data.shape_keys.key_blocks["mouthSmileLeft"]
+    for frame, value in ((1, 0.0), (60, 0.9)):
+        block.value = value
+        block.keyframe_insert("value", frame=frame)
+    job = sub(addon, "blender.job")
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    hidden = [n for n in result.notes if "keyed in your own action" in n]
+    assert len(hidden) == 1 and f"{obj.name}: mouthSmileLeft" in hidden[0] and "1 shape key is" in hidden[0]
+    assert any(n.startswith("1 face had an action already") for n in result.notes)
+    frames, values = fcurve_data(_fcurve(addon, obj.data.shape_keys.animation_data.action, "mouthSmileLeft"))
+    assert list(frames) == [1, 60] and list(np.round(values, 3)) == [0.0, 0.9]

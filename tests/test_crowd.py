@@ -41,7 +41,7 @@ def test_temperament_is_seeded_per_member():
     a = temperament("Face.001", 0, 5)
     assert a == temperament("Face.001", 0, 5)
     assert a != temperament("Face.002", 0, 5) and a != temperament("Face.001", 1, 5)
-    assert 0.1 <= a.delay_s <= 0.6 and 0.6 <= a.intensity <= 1.0
+    assert 0.1 <= a.delay_s <= 0.6 and 0.6 <= a.intensity <= 1.0 and all(0.6 <= g <= 1.4 for g in a.emotion_gain)
 
 
 def test_member_never_reacts_before_hearing():
@@ -74,19 +74,70 @@ def test_preset_file_round_trip_and_errors(tmp_path):
         load_preset(str(tmp_path / "other.json"))
 
 
-def test_contrast_and_minimum_hold():
-    from crowd.members import shape_mood
+def _probs(rows):
+    return np.array(rows, dtype=float)
 
-    probs = np.tile([0.5, 0.3, 0.2, 0, 0, 0, 0, 0], (8, 1)).astype(float)
-    probs[3] = [0.1, 0.8, 0.1, 0, 0, 0, 0, 0]       # a 0.5 s blip of calm
-    probs[5:] = [0.1, 0.1, 0.8, 0, 0, 0, 0, 0]      # happy from 2.5 s on
-    sharp = shape_mood(probs, 0.5, contrast=3.0)
-    assert sharp[0, 0] > 0.75 and np.allclose(sharp.sum(1), 1)
-    held = shape_mood(probs, 0.5, hold_s=1.0)
-    np.testing.assert_array_equal(held[3], probs[2])  # the blip is ignored
-    np.testing.assert_array_equal(held[5], probs[4])  # happy must last 1 s first...
-    np.testing.assert_array_equal(held[6:], probs[6:])  # ...then the crowd follows
-    np.testing.assert_array_equal(shape_mood(probs, 0.5), probs)
+
+def test_mood_is_what_stands_out_from_chance():
+    """Flat, calibrated probabilities: the likeliest emotion at 0.3 still shows; chance shows nothing; neutral rests."""
+    from crowd.members import crowd_mood
+
+    flat = np.full((10, 8), 1 / 8)
+    assert not crowd_mood(flat, 0.5).any()
+    happy = np.full((10, 8), 0.1)
+    happy[:, EMOTIONS.index("happy")] = 0.3
+    mood = crowd_mood(happy, 0.5, hold_s=0)
+    assert mood[:, EMOTIONS.index("happy")].min() > 0.9
+    assert mood[:, EMOTIONS.index("neutral")].max() == 0 and mood.max() <= 1
+    silence = np.zeros((10, 8))
+    silence[:, 0] = 1.0
+    assert not crowd_mood(silence, 0.5).any()
+    assert crowd_mood(np.zeros((0, 8)), 0.5).shape == (0, 8)
+
+
+def test_contrast_makes_the_likeliest_emotion_stand_out():
+    from crowd.members import crowd_mood
+
+    probs = np.tile([0.1, 0.1, 0.16, 0.1, 0.14, 0.1, 0.1, 0.1], (4, 1))  # happy a little ahead of angry
+    happy = EMOTIONS.index("happy")
+    moods = [crowd_mood(probs, 0.5, contrast=c, hold_s=0)[-1] for c in (0.5, 1.0, 2.0, 4.0)]
+    assert all(a[happy] < b[happy] for a, b in zip(moods, moods[1:]))  # a small lead shows more clearly
+    assert moods[-1][happy] == 1.0 and moods[0][happy] < 0.25
+    assert not any(m[[0, 1, 3, 5, 6, 7]].any() for m in moods)  # the emotions at chance never show
+
+
+def test_hold_keeps_the_crowd_calm_between_changes():
+    """A new emotion leads only once its evidence, averaged over the hold, is ahead: no flicker on blips."""
+    from crowd.members import crowd_mood
+
+    happy, angry = EMOTIONS.index("happy"), EMOTIONS.index("angry")
+    rows = []
+    for i in range(80):  # happy for 20 s with a 0.5 s blip of anger every 2 s, then angry for 20 s
+        p = np.full(8, 0.09)
+        lead = angry if (i >= 40 or i % 4 == 3) else happy
+        p[lead] = 1 - 0.09 * 7
+        rows.append(p)
+    probs = _probs(rows)
+    calm = crowd_mood(probs, 0.5, hold_s=2.0)
+    jumpy = crowd_mood(probs, 0.5, hold_s=0.0)
+    leads = calm[:, [happy, angry]].argmax(axis=1)
+    assert np.count_nonzero(np.diff(leads)) == 1  # one change, when the speech changes
+    assert 40 <= int(np.argmax(leads)) <= 48      # within 4 s of it
+    assert np.count_nonzero(np.diff(jumpy[:, [happy, angry]].argmax(axis=1))) > 10
+    before = probs.copy()
+    before[60:] = 1 / 8  # what comes later never changes what the crowd showed before
+    np.testing.assert_array_equal(crowd_mood(before, 0.5)[:60], calm[:60])
+
+
+def test_members_differ_in_what_moves_them():
+    names, table = expression_table("ARKIT")
+    times = np.arange(0, 10.01, 0.5)
+    mood = np.zeros((len(times), 8))
+    mood[:, EMOTIONS.index("happy")] = 1
+    values = np.stack([react(times, mood, table, temperament(f"Face.{i:03d}", 0, len(names)), jitter=0)[:, -1]
+                       for i in range(1, 13)])
+    smile = values[:, names.index("mouthSmileLeft")]
+    assert smile.max() - smile.min() > 0.25  # one member beams, another barely smiles
 
 
 def test_base_expression_under_every_emotion():
