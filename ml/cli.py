@@ -24,19 +24,24 @@ class Parser(argparse.ArgumentParser):
         raise Failure(f"{message} (see {self.prog} --help)")
 
 
+def one_line(text: str) -> str:
+    """A message on one line: a file name may hold a newline or a tab, a script reads the line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 def run(main, argv) -> int:
     """main(argv) -> exit code, with every failure turned into exit code 1 and one `error:` line."""
     try:
         return main(argv) or 0
     except Failure as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {one_line(e)}", file=sys.stderr)
     except SystemExit as e:  # --help, or a library's exit
         if not isinstance(e.code, str):
             return e.code or 0
-        print(e.code if e.code.startswith("error:") else f"error: {e.code}", file=sys.stderr)
+        print(one_line(e.code if e.code.startswith("error:") else f"error: {e.code}"), file=sys.stderr)
     except Exception as e:  # unforeseen: the traceback for a bug report on stdout, still one line on stderr
         traceback.print_exc(file=sys.stdout)
-        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"error: {type(e).__name__}: {one_line(e)}", file=sys.stderr)
     return 1
 
 

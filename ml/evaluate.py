@@ -4,7 +4,8 @@ Every clip is scored as the add-on or `ml.predict` would hear it: each speaker's
 (a strip of their speech), each clip alone (a short file) and each speaker's clips of one emotion as one
 recording (a speech in one mood). Scores are per corpus, over the classes the corpus has; the expected
 calibration error says how far the model's confidence is from how often it is right.
-Meant for voices the model was never trained on; speakers it was trained on are named in a warning.
+Meant for voices the model was never trained on: speakers it was trained on are named in a warning and
+scored apart (trained_on_these_scores), never pooled with the unseen ones.
 """
 from __future__ import annotations
 
@@ -20,20 +21,20 @@ from .model import DEFAULT_MODEL_DIR, EMOTIONS, EmotionModel, ModelError
 from .train import HOW, WAYS, Data, build_dataset, clip_probabilities, expected_calibration_error, recordings, scores
 
 
-def evaluate(model: EmotionModel, data: Data) -> dict:
+def evaluate(model: EmotionModel, data: Data, rows=None) -> dict:
     """Per corpus: clip-level scores for each way of hearing, and the calibration of the windows' probabilities
-    (each speaker as one recording)."""
-    rows = np.arange(len(data.x))
+    (each speaker as one recording), over `rows` (all windows by default)."""
+    rows = np.arange(len(data.x)) if rows is None else np.asarray(rows)
     probs = {}
     for way, how in zip(WAYS, HOW):
         heard = data.x_noisy if way == "noisy" else data.x
-        p = np.zeros((len(data.x), len(EMOTIONS)))
+        p = np.zeros((len(data.x), len(EMOTIONS)))  # rows outside `rows` stay 0 and are never read
         for r in recordings(data, rows, how, np.random.default_rng(0)):
             p[r] = model.predict_proba(model.normalise(heard[r]))
         probs[way] = p
     report = {}
-    for corpus in np.unique(data.corpus):
-        mine = rows[data.corpus == corpus]
+    for corpus in np.unique(data.corpus[rows]):
+        mine = rows[data.corpus[rows] == corpus]
         held = np.unique(data.clip_index[mine])
         classes = data.classes(corpus)
         report[corpus] = {way: scores(data.clip_labels[held], clip_probabilities(data, mine, p[mine])[held].argmax(1),
@@ -77,12 +78,20 @@ def _main(argv) -> int:
     data = Data(x, x_noisy, clip_index, clips)
     speakers = sorted(set(data.clip_speakers))
     known = sorted(set(speakers) & set(model.metadata.get("trained_on", {}).get("speaker_ids", [])))
+    # Voices the model learned flatter it: they are judged apart, never pooled with the unseen ones.
+    heard = np.isin(data.speaker, known)
+    unseen = np.flatnonzero(~heard)
     if known:
-        print(f"warning: the model was trained on {', '.join(known)}: their scores are not unseen voices",
+        print(f"warning: the model was trained on {', '.join(known)}: "
+              + ("judged apart (trained_on_these_scores), not in the scores of unseen voices" if len(unseen)
+                 else "every speaker here was heard in training, so these scores are not of unseen voices"),
               file=sys.stderr)
-    judged = evaluate(model, data)
+    judged = evaluate(model, data, unseen if len(unseen) else None)
     report = {"data_dir": os.path.abspath(args.data_dir), "model": os.path.abspath(args.model),
-              "clips": len(clips), "speakers": speakers, "trained_on_these": known, "corpora": judged}
+              "clips": len(clips), "speakers": speakers, "trained_on_these": known,
+              "unseen_speakers": sorted(set(data.speaker[unseen])), "corpora": judged}
+    if known and len(unseen):
+        report["trained_on_these_scores"] = evaluate(model, data, np.flatnonzero(heard))
     for corpus, r in judged.items():
         ways = ", ".join(f"{w} {r[w]['unweighted_average_recall']:.3f}" for w in WAYS)
         print(f"{corpus} ({r['recording']['n']} clips): clip UA {ways}; ECE {r['ece']:.3f}", file=sys.stderr)

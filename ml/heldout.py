@@ -76,7 +76,9 @@ def _train_fold(data: train.Data, rows: np.ndarray, meta: dict, seed: int, out_d
     extra = {"speaker_normalisation": norm, "params": meta["params"],
              "recipe_of": meta["model_sha256"], "held_out": held,
              "trained_on": {"speaker_ids": sorted(set(data.speaker[rows]))}}
-    write_model(booster, out_dir, meta["window_s"], meta["hop_s"], train.MODEL_FEATURES, meta["temperature"], extra)
+    os.makedirs(out_dir, exist_ok=True)
+    write_model(booster, os.path.join(out_dir, train.MODEL_FILE), os.path.join(out_dir, METADATA_NAME),
+                meta["window_s"], meta["hop_s"], train.MODEL_FEATURES, meta["temperature"], extra)
     with open(os.path.join(out_dir, HELD_OUT_NAME), "w") as f:
         json.dump(held, f)
 
@@ -98,9 +100,9 @@ def fold_models(data_dir: str, model_dir: str = DEFAULT_MODEL_DIR, folds: int = 
         jobs = jobs or os.cpu_count() or 1
         print(f"training {folds} held-out models with the recipe of {model_dir} (once; cached in {home})",
               file=sys.stderr)
-        x, clip_index, kept = train.build_dataset(clips, meta["window_s"], meta["hop_s"],
-                                                  FEATURE_CACHE, jobs)
-        data = train.Data(x, clip_index, kept)
+        x, x_noisy, clip_index, kept = train.build_dataset(clips, meta["window_s"], meta["hop_s"],
+                                                           FEATURE_CACHE, jobs)
+        data = train.Data(x, x_noisy, clip_index, kept)
         os.makedirs(home, exist_ok=True)
         work = tempfile.mkdtemp(dir=home)
         try:

@@ -534,6 +534,8 @@ def test_predict_cli_missing_file_and_bad_smoothing(tmp_path):
     as invalid JSON."""
     line = _one_error_line(_predict(tmp_path / "gone.wav"))
     assert "not found" in line and "gone.wav" in line and "System error" not in line
+    line = _one_error_line(_predict(tmp_path / "two\nlines.wav"))  # still one line a script can read
+    assert "two\\nlines.wav" in line
     wav = write_wav(str(tmp_path / "a.wav"), tone(2.2), SR)
     for value in ("nan", "inf", "-1"):
         out = _predict(wav, "--smoothing", value)
@@ -703,3 +705,26 @@ def test_a_damaged_feature_cache_is_computed_again(tmp_path):
         f.truncate(40)  # a run killed while writing, before writes were atomic
     np.testing.assert_array_equal(train.clip_windows(path, 2.0, 0.5, cache), first)
     assert first.shape[0] == 2 and not np.allclose(first[0], first[1])  # as recorded, and through a noise floor
+
+
+@needs_data
+def test_evaluate_scores_voices_the_model_learned_apart_from_unseen_ones(tmp_path, model_copy):
+    folder = tmp_path / "voices"
+    for actor, names in (("03", ["03-01-05-02-01-01-03.flac", "03-01-03-02-01-01-03.flac"]),
+                         ("04", ["03-01-05-02-01-01-04.flac"])):
+        (folder / f"Actor_{actor}").mkdir(parents=True)
+        for name in names:
+            shutil.copy(os.path.join(DATA, f"Actor_{actor}", name), folder / f"Actor_{actor}" / name)
+    meta_path = model_copy / "emotion_model.json"
+    meta = json.loads(meta_path.read_text())
+    meta["trained_on"]["speaker_ids"] = ["ravdess-03"]  # as if actor 04 were a new voice
+    meta_path.write_text(json.dumps(meta))
+    out = tmp_path / "report.json"
+    res = subprocess.run([sys.executable, "-m", "ml.evaluate", str(folder), "--model", str(model_copy), "--out",
+                          str(out), "--cache", ""], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "trained on ravdess-03" in res.stderr and "judged apart" in res.stderr
+    report = json.loads(out.read_text())
+    assert report["unseen_speakers"] == ["ravdess-04"]
+    assert report["corpora"]["ravdess"]["recording"]["n"] == 1
+    assert report["trained_on_these_scores"]["ravdess"]["recording"]["n"] == 2
