@@ -549,7 +549,7 @@ def test_predict_cli_failures_leave_no_output(tmp_path):
     before = open(wav, "rb").read()
     assert "folder does not exist" in _one_error_line(_predict(wav, "--csv", tmp_path / "missing" / "t.csv"))
     assert "is the audio file" in _one_error_line(_predict(wav, "--csv", wav))
-    assert "same file" in _one_error_line(_predict(wav, "--csv", tmp_path / "t.out", "--plot", tmp_path / "t.out"))
+    assert "same file" in _one_error_line(_predict(wav, "--csv", tmp_path / "t.png", "--plot", tmp_path / "t.png"))
     assert "unrecognized arguments" in _one_error_line(_predict(wav, "--loud"))  # F6 for ml.predict too
     assert "not a regular file" in _one_error_line(_predict(wav, "--csv", "/dev/null"))  # never replaced
     assert open(wav, "rb").read() == before and sorted(os.listdir(tmp_path)) == ["a.wav"]

@@ -165,5 +165,6 @@ def test_progress_comes_a_face_at_a_time(addon, demo_scene):
     with pytest.raises(StopIteration) as done:
         next(steps)
     assert len(done.value.value.faces) == len(faces.objects) and fraction == 1.0
-    assert seen[0] == (0.05, "listening to the speech: 0:00 of 0:37") and seen[-1][1].startswith("predicted")
+    m, s = divmod(round(prepared.source.end_s - prepared.source.start_s), 60)
+    assert seen[0] == (0.05, f"listening to the speech: 0:00 of {m}:{s:02d}") and seen[-1][1].startswith("predicted")
     assert np.all(np.diff([f for f, _m in seen]) >= 0)
