@@ -192,11 +192,21 @@ def check_table(expressions) -> dict:
 
 
 def save_preset(path: str, expressions: dict) -> None:
+    """Checked first, then written beside the file and renamed over it: a table that cannot be saved, or a full
+    disk, leaves the preset that was there."""
     import json
+    import os
+    import tempfile
 
-    with open(path, "w") as f:
-        json.dump({"format": PRESET_FORMAT, "version": 1, "expressions": check_table(expressions)}, f, indent=1)
-        f.write("\n")
+    text = json.dumps({"format": PRESET_FORMAT, "version": 1, "expressions": check_table(expressions)}, indent=1)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".audience-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def load_preset(path: str) -> dict:

@@ -1,4 +1,6 @@
 """crowd/: presets, temperaments, key simplification (pure Python)."""
+import os
+
 import numpy as np
 import pytest
 
@@ -69,6 +71,8 @@ def test_preset_file_round_trip_and_errors(tmp_path):
                          ({"happy": {}}, "names no shape key")]:
         with pytest.raises(ValueError, match=message):
             save_preset(path, bad)
+        assert load_preset(path) == {e: dict(ARKIT[e]) for e in EMOTIONS}  # the preset there is kept whole
+    assert os.listdir(tmp_path) == ["mine.json"]  # no temporary file left behind
     (tmp_path / "other.json").write_text('{"format": "something else"}')
     with pytest.raises(ValueError, match="not an Audience Reactions expression preset"):
         load_preset(str(tmp_path / "other.json"))
