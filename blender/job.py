@@ -236,8 +236,10 @@ def plan_faces(faces: list, settings: Settings) -> tuple:
         free = [n for n in key.key_blocks.keys()[1:] if n not in set_by_driver]
         found = match(names, key.key_blocks.keys()[1:])
         driven += [f"{obj.name}: {found[n]}" for n in names if n in found and found[n] in set_by_driver]
-        usable = match(names, free)
-        blinks = list(match(BLINKS.get(kind, ()), free).values()) if settings.blink else []
+        # A driven key is not swapped for a look-alike of the artist's (mouthSmile_L for a driven mouthSmileLeft).
+        usable = {n: k for n, k in found.items() if k not in set_by_driver}
+        blink_keys = match(BLINKS.get(kind, ()), key.key_blocks.keys()[1:]).values() if settings.blink else ()
+        blinks = [k for k in blink_keys if k not in set_by_driver]
         lacking.setdefault(kind, []).append({n for n in names if n not in found})
         columns = [i for i, n in enumerate(names) if n in usable]
         if columns:
@@ -249,13 +251,20 @@ def plan_faces(faces: list, settings: Settings) -> tuple:
         notes.append(f"{len(driven)} shape keys are set by drivers, so keys on them could never show: "
                      f"not keyed ({_names(driven)})")
     if not plans:
+        example = _names([kb.name for kb in faces[0][1].key_blocks[1:]])
+        known = sorted({k for k in kinds.values() if k})
+        if driven and known:
+            raise AudienceError(f"every shape key the tool would key on these faces is set by a driver "
+                                f"({_names(driven)}), so keys on them could never show")
+        if known and settings.preset == "AUTO":
+            kind = known[0]
+            raise AudienceError(f"the faces look like {LABELS[kind]} faces but have none of the shape keys that "
+                                f"preset keys (e.g. {_names(rigs[kind][0])}; faces have e.g. {example}): "
+                                "map them in a Custom Table (Shape Keys > Custom Table)")
         if settings.preset == "AUTO":
             raise AudienceError("the faces' shape keys follow no naming the tool knows (ARKit 52, Faceshift, "
-                                f"VRoid): faces have e.g. {_names([kb.name for kb in faces[0][1].key_blocks[1:]])}; "
-                                "map them in a Custom Table (Shape Keys > Custom Table)")
-        raise AudienceError(f"preset {settings.preset} names no shape key the faces have"
-                            f"{' that no driver sets' if driven else ''} "
-                            f"(faces have e.g. {_names([kb.name for kb in faces[0][1].key_blocks[1:]])})")
+                                f"VRoid): faces have e.g. {example}; map them in a Custom Table (Shape Keys > Custom Table)")
+        raise AudienceError(f"preset {settings.preset} names no shape key the faces have (faces have e.g. {example})")
     for kind, missing in sorted(lacking.items()):
         many = sum(1 for p in plans if p.kind == kind)
         if not many or not any(missing):
@@ -297,7 +306,10 @@ def _analysis_key(job: Job):
         stat = os.stat(source.path)
     except OSError:
         return None
-    return (os.path.realpath(source.path), stat.st_ino, stat.st_size, stat.st_mtime_ns, round(source.start_s, 9),
+    # The change time too: a file replaced in place keeps its size and may be given its old modification time
+    # (cp -p, a share with 2 s resolution), but never its change time.
+    return (os.path.realpath(source.path), stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns,
+            round(source.start_s, 9),
             round(source.end_s, 9), job.model.metadata.get("model_sha256"), id(job.model), job.settings.smoothing)
 
 

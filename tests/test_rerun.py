@@ -41,3 +41,14 @@ def test_a_rerun_of_the_same_speech_is_not_analysed_again(addon, demo_scene, tmp
     os.utime(tmp_path / "other.ogg", ns=(0, 10**9))  # the file changed since
     heard, _messages, _result = run(seed=1)
     assert heard
+    # Replaced in place with the same size and its old modification time restored (cp -p): analysed again.
+    before = os.stat(tmp_path / "other.ogg")
+    with open(tmp_path / "other.ogg", "r+b") as f:
+        data = f.read()
+        f.seek(0)
+        f.write(data)  # the same bytes, written again in place
+    os.utime(tmp_path / "other.ogg", ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(tmp_path / "other.ogg")
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    heard, _messages, _result = run(seed=1)
+    assert heard

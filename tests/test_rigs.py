@@ -133,3 +133,44 @@ def test_the_flagship_demo_needs_no_warning(addon, demo_scene):
     job = sub(addon, "blender.job")
     result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
     assert result.notes == [] and len(result.faces) == 6
+
+
+def _driven(obj, name):
+    obj.data.shape_keys.key_blocks[name].driver_add("value").driver.expression = "0.2"
+
+
+@needs_audio
+def test_a_driven_key_is_not_swapped_for_a_look_alike(addon, empty_scene):
+    """The artist drives mouthSmileLeft/Right and keeps their own mouthSmile_L/_R: the tool keys neither."""
+    demo = sub(addon, "blender.demo")
+    collection = bpy.data.collections.new("Driven")
+    empty_scene.collection.children.link(collection)
+    obj = _face(collection, "Driven", ARKIT_FACE + ["mouthSmile_L", "mouthSmile_R"])
+    for name in ("mouthSmileLeft", "mouthSmileRight"):
+        _driven(obj, name)
+    strip = demo.add_speech(empty_scene)
+    job = sub(addon, "blender.job")
+    result = job.animate(empty_scene, job.Settings(strip=strip.name, faces=collection.name))
+    curves = face_curves(addon, obj, with_blinks=True)
+    assert not {"mouthSmileLeft", "mouthSmileRight", "mouthSmile_L", "mouthSmile_R"} & set(curves)
+    assert "jawOpen" in curves or "browDownLeft" in curves
+    assert any("drivers" in n and "Driven: mouthSmileLeft" in n for n in result.notes), result.notes
+
+
+@needs_audio
+def test_faces_of_a_known_naming_with_nothing_to_key_say_why(addon, empty_scene):
+    demo = sub(addon, "blender.demo")
+    strip = demo.add_speech(empty_scene)
+    driven = bpy.data.collections.new("AllDriven")
+    empty_scene.collection.children.link(driven)
+    names = sorted({k for row in ARKIT.values() for k in row})
+    obj = _face(driven, "AllDriven", names)
+    for name in names:
+        _driven(obj, name)
+    with pytest.raises(RuntimeError, match="every shape key the tool would key on these faces is set by a driver"):
+        bpy.ops.audience.animate(strip=strip.name, faces=driven.name)
+    bare = bpy.data.collections.new("BareVroid")
+    empty_scene.collection.children.link(bare)
+    _face(bare, "BareVroid", ["Fcl_HA_Hide", "Fcl_ALL_Neutral", "Fcl_MTH_Close"])
+    with pytest.raises(RuntimeError, match="look like VRoid faces but have none of the shape keys that preset keys"):
+        bpy.ops.audience.animate(strip=strip.name, faces=bare.name)
