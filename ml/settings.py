@@ -49,9 +49,12 @@ def check_all(values: dict) -> None:
             check(name, values[name])
 
 
-def limits(name: str) -> dict:
-    """default/min/max/soft_max for a Blender property of this setting."""
+def limits(name: str, clamp: bool = True) -> dict:
+    """default/min/max/soft_max for a Blender property of this setting. clamp=False (the operator's, set from
+    scripts) gives soft limits only: Blender would clamp an out-of-range value silently, check() refuses it."""
     _label, low, high, soft = RANGES[name]
+    if not clamp:
+        return {"default": DEFAULTS[name], "soft_min": low, "soft_max": soft}
     return {"default": DEFAULTS[name], "min": low, "max": high, "soft_max": soft}
 
 

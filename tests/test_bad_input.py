@@ -193,14 +193,19 @@ def test_one_hour_of_speech(addon, audience, tmp_path):
 
 @pytest.mark.parametrize("setting", ["strength", "hold", "stagger", "smoothing", "idle", "tolerance", "contrast"])
 def test_operator_refuses_nan_settings(addon, audience, tmp_path, setting):
-    """F3/F4/F5 in Blender: from a script or the panel, a NaN setting is refused, the scene as it was.
-    (Blender itself clamps other out-of-range values to the properties' range, which is the checked one.)"""
+    """F3/F4/F5 in Blender: from a script or the panel, a NaN setting is refused, the scene as it was; from a
+    script, so are infinity, negatives and values over the range (the operator's properties do not clamp).
+    (The tab's properties are clamped by Blender as they are typed, to the checked range.)"""
     value = float("nan")
     path = write_wav(str(tmp_path / "talk.wav"), 0.1 * np.ones(SR * 2, np.float32))
     strip = _strip_for(addon, bpy.context.scene, path)
     before = _state()
-    with pytest.raises(RuntimeError, match="must be a number from"):
-        bpy.ops.audience.animate(strip=strip.name, faces=audience.name, **{setting: value})
+    for bad in (value, float("inf"), -1.0, 1e30):
+        with pytest.raises(RuntimeError, match="must be a number from"):
+            bpy.ops.audience.animate(strip=strip.name, faces=audience.name, **{setting: bad})
+        assert _state() == before
+    with pytest.raises(RuntimeError, match="Seed must be a whole number from 0"):
+        bpy.ops.audience.animate(strip=strip.name, faces=audience.name, seed=-5)
     assert _state() == before
     panel = bpy.context.scene.audience
     setattr(panel, setting, value)  # the tab's value, typed as an expression
@@ -213,10 +218,11 @@ def test_panel_operator_and_batch_share_one_range_per_setting(addon):
     """One table of ranges: the tab's and the operator's properties take theirs from it."""
     from ml.settings import RANGES
 
-    for props in (bpy.ops.audience.animate.get_rna_type().properties, bpy.context.scene.audience.bl_rna.properties):
-        for name, (label, low, high, _soft) in RANGES.items():
-            assert (props[name].hard_min, props[name].hard_max) == pytest.approx((low, high)), name
-            assert props[name].name == label
+    operator, tab = bpy.ops.audience.animate.get_rna_type().properties, bpy.context.scene.audience.bl_rna.properties
+    for name, (label, low, high, soft) in RANGES.items():
+        assert (tab[name].hard_min, tab[name].hard_max) == pytest.approx((low, high)), name
+        assert (operator[name].soft_min, operator[name].soft_max) == pytest.approx((low, soft)), name
+        assert operator[name].name == tab[name].name == label
 
 
 def test_strip_volume_does_not_change_the_analysis(addon, audience, tmp_path):
