@@ -51,10 +51,10 @@ def _main(argv) -> int:
         text = json.dumps(result, indent=1, allow_nan=False)  # valid JSON or an error, never NaN tokens
         if args.summary:
             p = summary["probabilities"]
-            text = (f"{args.audio}: {summary['label']} {p[summary['label']]:.2f} "
+            text = (f"{cli.one_line(args.audio)}: {summary['label']} {p[summary['label']]:.2f} "
                     f"({' '.join(f'{c} {v:.2f}' for c, v in p.items())})")
             for note in timeline.notes:  # in the JSON otherwise
-                print(f"note: {note}", file=sys.stderr)
+                print(cli.one_line(f"note: {note}"), file=sys.stderr)
         if args.csv:
             export.write_csv(timeline, out.path("--csv"))
         if args.plot:

@@ -517,6 +517,11 @@ def test_predict_cli_summary_line(tmp_path):
                           text=True, check=True).stdout
     assert line.count("\n") == 1 and line.startswith(f"{wav}: {summary['label']} ")
     assert all(f"{c} {v:.2f}" in line for c, v in summary["probabilities"].items())
+    odd = str(tmp_path / "new\nline ü.wav")
+    shutil.copy(wav, odd)
+    line = subprocess.run([sys.executable, "-m", "ml.predict", odd, "--summary"], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout
+    assert line.count("\n") == 1 and "new\\nline ü.wav: " in line  # still one line per file
 
 
 def _predict(*args):
