@@ -111,6 +111,28 @@ class Printer:
             self.stage, self.last = stage, now
 
 
+def open_blend(path: str, show=None) -> None:
+    """Open a .blend as the current file; Failure saying why it cannot be."""
+    import bpy
+
+    if not os.path.isfile(path):
+        raise cli.Failure(f".blend file not found: {path}")
+    if show:
+        show(f"opening {path}")
+    try:
+        bpy.ops.wm.open_mainfile(filepath=os.path.abspath(path))
+    except RuntimeError as e:
+        raise cli.Failure(f"cannot open {path} as a .blend file: {_blender_message(e)}") from None
+
+
+def files_used(blend: str) -> list:
+    """Every file this .blend uses (sounds, images, libraries...), as the single-shot check sees them."""
+    import bpy
+
+    open_blend(blend)
+    return bpy.utils.blend_paths(absolute=True)
+
+
 def run_shot(args, show=print, progress=None) -> dict:
     """Animate one shot as `args` says; raises cli.Failure with what went wrong. Returns what was done."""
     import bpy
@@ -118,13 +140,7 @@ def run_shot(args, show=print, progress=None) -> dict:
     from checkout import load_addon
 
     if args.blend:
-        if not os.path.isfile(args.blend):
-            raise cli.Failure(f".blend file not found: {args.blend}")
-        show(f"opening {args.blend}")
-        try:
-            bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.blend))
-        except RuntimeError as e:
-            raise cli.Failure(f"cannot open {args.blend} as a .blend file: {_blender_message(e)}") from None
+        open_blend(args.blend, show)
     addon = load_addon()
     job = importlib.import_module(addon.__name__ + ".blender.job")
     errors = importlib.import_module(addon.__name__ + ".blender.errors")
@@ -282,10 +298,11 @@ class Shot:
         return f"shot {self.number} ({self.name})"
 
 
-def plan_shots(shots: list, defaults: list, inputs: list) -> list:
+def plan_shots(shots: list, defaults: list, inputs: list, uses=files_used) -> list:
     """Each shot's options (defaults, then its row), checked before anything runs; a shot whose row is wrong, or
-    whose output is another shot's output or any shot's input (or one of `inputs`), gets its error and will not
-    run. Returns ([(what, path)] of every input, the same of every output), for the summary's own check."""
+    whose output is another shot's output or any shot's input (its .blend, every file that .blend uses, its preset
+    file, or one of `inputs`), gets its error and will not run. Returns ([(what, path)] of every input, the same of
+    every output), for the summary's own check. uses(blend) -> [path]: the files a .blend uses."""
     options = parser()
     for shot in shots:
         try:
@@ -295,11 +312,25 @@ def plan_shots(shots: list, defaults: list, inputs: list) -> list:
                 raise cli.Failure(f"no {', '.join(missing)} given (columns {', '.join(missing)})")
         except cli.Failure as e:
             shot.error = str(e)
-    inputs = list(inputs)
+    inputs, used, seen = list(inputs), {}, set()  # used: .blend -> the files it uses (each .blend opened once)
     for shot in shots:
-        if shot.args is not None:
-            inputs += [(f"{shot.label}'s .blend", shot.args.blend), (f"{shot.label}'s preset file",
-                                                                    shot.args.preset_file)]
+        blend, preset_file = (_given(shot, field) for field in ("blend", "preset_file"))
+        inputs += [(f"{shot.label}'s .blend", blend), (f"{shot.label}'s preset file", preset_file)]
+        if not blend:
+            continue
+        real = os.path.realpath(blend)
+        if real not in used:
+            try:
+                used[real] = uses(blend)
+            except cli.Failure as e:  # this shot cannot run; the others are still checked
+                used[real] = e
+        if isinstance(used[real], cli.Failure):
+            shot.error = shot.error or str(used[real])
+            continue
+        for path in used[real]:
+            if os.path.realpath(path) not in seen:  # named once, by the first shot using it
+                seen.add(os.path.realpath(path))
+                inputs.append((f"a file {shot.label}'s .blend uses", path))
     claimed = {}  # output path -> the shots writing it
     for shot in shots:
         if shot.error is None:
@@ -320,6 +351,12 @@ def plan_shots(shots: list, defaults: list, inputs: list) -> list:
             except cli.Failure as e:
                 shot.error = str(e)
     return inputs, [(f"{writers[0][0].label}'s {writers[0][1]}", path) for path, writers in claimed.items()]
+
+
+def _given(shot, field: str):
+    """A shot's path option (blend, preset_file), also for a shot whose row is wrong: its files are still inputs."""
+    value = getattr(shot.args, field) if shot.args is not None else shot.fields.get(field)
+    return value if isinstance(value, str) and value else None
 
 
 def run_shot_list(args, argv: list) -> int:

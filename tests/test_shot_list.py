@@ -168,3 +168,42 @@ def test_progress_comes_a_face_at_a_time(addon, demo_scene):
     m, s = divmod(round(prepared.source.end_s - prepared.source.start_s), 60)
     assert seen[0] == (0.05, f"listening to the speech: 0:00 of {m}:{s:02d}") and seen[-1][1].startswith("predicted")
     assert np.all(np.diff([f for f, _m in seen]) >= 0)
+
+
+def _blend_with_its_own_sound(addon, folder, name, per_row):
+    """folder/name.blend: `per_row` faces and a sound of its own (folder/name.wav, a copy of the shots' speech)."""
+    import shutil
+
+    shutil.copy(folder / "speech.wav", folder / f"{name}.wav")
+    demo = sub(addon, "blender.demo")
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    demo.build_audience(scene, rows=1, per_row=per_row)
+    demo.add_speech(scene, str(folder / f"{name}.wav"))
+    bpy.ops.wm.save_as_mainfile(filepath=str(folder / f"{name}.blend"))
+    return folder / f"{name}.blend"
+
+
+@pytest.fixture(scope="module")
+def solo_blend(addon, shots_dir):
+    """solo.blend: one face, and its own sound."""
+    return _blend_with_its_own_sound(addon, shots_dir, "solo", 1)
+
+
+def test_no_shot_writes_onto_a_file_another_shots_blend_uses(addon, shots_dir, solo_blend):
+    """Shot 2's --csv names shot 1's sound: shot 2 fails before anything runs, shot 1 is still done."""
+    _blend_with_its_own_sound(addon, shots_dir, "victim", 2)
+    sound = shots_dir / "victim.wav"
+    before = hashlib.sha256(sound.read_bytes()).hexdigest()
+    (shots_dir / "uses.csv").write_text("blend,strip,faces,output,csv\n"
+                                        "victim.blend,Speech,Audience,out/uses1.blend,\n"
+                                        "solo.blend,Speech,Audience,out/uses2.blend,victim.wav\n")
+    refused = (f"error: shot 2 (solo): --csv {sound} is a file shot 1 (victim)'s .blend uses: an input is never "
+               "overwritten; choose another file")
+    res = batch("--shots", str(shots_dir / "uses.csv"))
+    assert res.returncode == 1 and _errors(res) == [refused], res.stderr
+    assert "summary: 1 of 2 shots done, 1 failed" in res.stdout
+    assert (shots_dir / "out" / "uses1.blend").exists() and not (shots_dir / "out" / "uses2.blend").exists()
+    res = batch("--shots", str(shots_dir / "uses.csv"), "--only", "2")  # shot 1 does not run; its files count
+    assert res.returncode == 1 and _errors(res) == [refused], res.stderr
+    assert hashlib.sha256(sound.read_bytes()).hexdigest() == before
