@@ -404,9 +404,12 @@ def run_shot_list(args, argv: list) -> int:
         print(f"\naudience: summary: {len(shots) - len(failed)} of {len(shots)} shots done"
               f"{f', {len(failed)} failed' if failed else ''} in {time.perf_counter() - started:.1f} s")
         for shot in shots:
-            what = f"done   {shot.seconds:6.1f} s  {shot.done['faces']} faces, {shot.done['keys']:,} keys" + \
-                (f" -> {', '.join(shot.done['outputs'])}" if shot.done["outputs"] else "") if shot.done else \
-                f"FAILED {shot.seconds:6.1f} s  {shot.error}"
+            if shot.done:
+                what = f"done   {shot.seconds:6.1f} s  {job._faces(shot.done['faces'], None)}, " \
+                       f"{shot.done['keys']:,} keys" + \
+                       (f" -> {', '.join(shot.done['outputs'])}" if shot.done["outputs"] else "")
+            else:
+                what = f"FAILED {shot.seconds:6.1f} s  {shot.error}"
             print(f"audience:   {shot.number:>3} {shot.name:<20} {what}")
         sys.stdout.flush()
         if args.summary:

@@ -2,6 +2,7 @@
 import hashlib
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -207,3 +208,11 @@ def test_no_shot_writes_onto_a_file_another_shots_blend_uses(addon, shots_dir, s
     res = batch("--shots", str(shots_dir / "uses.csv"), "--only", "2")  # shot 1 does not run; its files count
     assert res.returncode == 1 and _errors(res) == [refused], res.stderr
     assert hashlib.sha256(sound.read_bytes()).hexdigest() == before
+
+
+def test_one_face_is_one_face(addon, shots_dir, solo_blend):
+    (shots_dir / "solo.csv").write_text("blend,strip,faces,report\nsolo.blend,Speech,Audience,out/solo.json\n")
+    res = batch("--shots", str(shots_dir / "solo.csv"))
+    assert res.returncode == 0, res.stderr
+    assert "audience: [1/1 solo] Animated 1 face, " in res.stdout
+    assert re.search(r"audience: +1 solo +done +[0-9.]+ s  1 face, [0-9,]+ keys", res.stdout), res.stdout
