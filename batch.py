@@ -218,12 +218,24 @@ def read_shot_list(path: str) -> list:
     except UnicodeDecodeError:
         raise cli.Failure(f"shot list {path} is not UTF-8 text") from None
     if path.lower().endswith(".json") or text.lstrip().startswith(("[", "{")):
+        def unique(pairs):  # json keeps the last of a key given twice: one of the two settings would be lost
+            obj = {}
+            for key, value in pairs:
+                if key.strip() in obj:
+                    raise cli.Failure(f"shot list {path}: key {json.dumps(key.strip())} given twice in one object")
+                obj[key.strip()] = value
+            return obj
+
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=unique)
         except (json.JSONDecodeError, RecursionError) as e:
             raise cli.Failure(f"shot list {path} is not valid JSON ({e})") from None
         defaults = {}
         if isinstance(data, dict):
+            unknown = sorted(set(data) - {"shots", "defaults"})
+            if unknown:  # "default": settings nobody would check
+                raise cli.Failure(f"shot list {path}: unknown key(s) {', '.join(unknown)} at the top; it may hold "
+                                  "shots, defaults")
             defaults, data = data.get("defaults", {}), data.get("shots")
         if not isinstance(data, list) or not isinstance(defaults, dict) or \
                 not all(isinstance(row, dict) for row in data):
@@ -233,7 +245,12 @@ def read_shot_list(path: str) -> list:
         reader = csv.DictReader(text.splitlines())
         if not reader.fieldnames:
             raise cli.Failure(f"shot list {path} is empty")
-        twice = sorted({name for name in reader.fieldnames if reader.fieldnames.count(name) > 1})
+        reader.fieldnames = names = [name.strip() for name in reader.fieldnames]  # " seed" is seed
+        empty = [str(i + 1) for i, name in enumerate(names) if not name]
+        if empty:
+            raise cli.Failure(f"shot list {path}: an empty column name (column{'s' if len(empty) > 1 else ''} "
+                              f"{', '.join(empty)}): name it, or remove the extra comma in the header")
+        twice = sorted({name for name in names if names.count(name) > 1})
         if twice:
             raise cli.Failure(f"shot list {path}: column(s) {', '.join(twice)} given twice")
         rows = [row for row in reader if any((value or "").strip() for value in row.values())]

@@ -216,3 +216,22 @@ def test_one_face_is_one_face(addon, shots_dir, solo_blend):
     assert res.returncode == 0, res.stderr
     assert "audience: [1/1 solo] Animated 1 face, " in res.stdout
     assert re.search(r"audience: +1 solo +done +[0-9.]+ s  1 face, [0-9,]+ keys", res.stdout), res.stdout
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"default": {"seed": -4}, "shots": [{"blend": "sc010.blend", "strip": "Speech", "faces": "Audience"}]}',
+     "unknown key(s) default at the top; it may hold shots, defaults"),
+    ("blend,strip,faces,seed, seed\nsc010.blend,Speech,Audience,1,2\n", "column(s) seed given twice"),
+    ("blend,strip,faces,\nsc010.blend,Speech,Audience,\n",
+     "an empty column name (column 4): name it, or remove the extra comma in the header"),
+    ('[{"blend": "sc010.blend", "strip": "Speech", "faces": "Audience", "seed": -4, "seed": 7}]',
+     'key "seed" given twice in one object'),
+    ('{"defaults": {"seed": 1}, "shots": [{"blend": "sc010.blend", "seed": 3, "seed ": 4}]}',
+     'key "seed" given twice in one object'),
+])
+def test_a_setting_is_never_dropped_silently(addon, shots_dir, content, message):
+    path = shots_dir / ("dropped.json" if content.startswith(("[", "{")) else "dropped.csv")
+    path.write_text(content)
+    res = batch("--shots", str(path))
+    assert res.returncode == 1 and _errors(res) == [f"error: shot list {path}: {message}"], res.stderr
+    assert "start:" not in res.stdout
