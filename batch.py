@@ -442,11 +442,14 @@ def shot_numbers(text: str, count: int) -> set:
     """{1, 2, 3, 5} for "1-3,5": shots of a list of `count`, numbered from 1."""
     numbers = set()
     for part in text.replace(" ", "").split(","):
-        first, _dash, last = part.partition("-")
-        try:
-            low, high = int(first), int(last or first)
-        except ValueError:
-            raise cli.Failure(f"--only {text}: expected shot numbers like 1-5,8") from None
+        first, dash, last = part.partition("-")
+        if not (first.isdecimal() and (last.isdecimal() or not dash)):
+            if dash and (first + last).isdecimal():  # "1-" or "-3"
+                raise cli.Failure(f"--only {text}: {part} is an open range: give both ends, like 1-{count}")
+            raise cli.Failure(f"--only {text}: expected shot numbers like 1-5,8")
+        low, high = int(first), int(last or first)
+        if low > high:
+            raise cli.Failure(f"--only {text}: {part} is reversed: write {high}-{low}")
         if not 1 <= low <= high <= count:
             raise cli.Failure(f"--only {text}: the shot list has shots 1 to {count}")
         numbers.update(range(low, high + 1))

@@ -235,3 +235,15 @@ def test_a_setting_is_never_dropped_silently(addon, shots_dir, content, message)
     res = batch("--shots", str(path))
     assert res.returncode == 1 and _errors(res) == [f"error: shot list {path}: {message}"], res.stderr
     assert "start:" not in res.stdout
+
+
+@pytest.mark.parametrize("only, message", [
+    ("2-1", "2-1 is reversed: write 1-2"),
+    ("1-", "1- is an open range: give both ends, like 1-2"),
+    ("1-3", "the shot list has shots 1 to 2"),
+])
+def test_only_says_what_is_wrong_with_its_numbers(addon, shots_dir, only, message):
+    (shots_dir / "two.csv").write_text("blend,strip,faces\nsc010.blend,Speech,Audience\nsc020.blend,Speech,Audience\n")
+    res = batch("--shots", str(shots_dir / "two.csv"), "--only", only)
+    assert res.returncode == 1 and _errors(res) == [f"error: --only {only}: {message}"], res.stderr
+    assert "start:" not in res.stdout
