@@ -97,6 +97,11 @@ def _blender_message(error: RuntimeError) -> str:
     return text.split("Error: ", 1)[-1]
 
 
+def say(line: str, file=None) -> None:
+    """Print one line (stdout, or file): a shot's name or a file name may hold a newline, a script reads lines."""
+    print(cli.one_line(line), file=file or sys.stdout, flush=True)
+
+
 class Printer:
     """Progress lines a person can follow: each stage when it starts, then at most one line a second."""
 
@@ -107,7 +112,7 @@ class Printer:
         stage = message.split(":")[0]
         now = time.perf_counter()
         if stage != self.stage or now - self.last >= 1.0 or fraction >= 1.0:
-            print(f"audience: {self.prefix}{int(100 * fraction):3d}% {message}", flush=True)
+            say(f"audience: {self.prefix}{int(100 * fraction):3d}% {message}")
             self.stage, self.last = stage, now
 
 
@@ -133,7 +138,7 @@ def files_used(blend: str) -> list:
     return bpy.utils.blend_paths(absolute=True)
 
 
-def run_shot(args, show=print, progress=None) -> dict:
+def run_shot(args, show=say, progress=None) -> dict:
     """Animate one shot as `args` says; raises cli.Failure with what went wrong. Returns what was done."""
     import bpy
 
@@ -396,15 +401,15 @@ def run_shot_list(args, argv: list) -> int:
     with cli.Outputs({"--summary": args.summary}, inputs) as out:
         started = time.perf_counter()
         listed, shots = len(shots), [shot for shot in shots if shot.number in chosen]
-        print(f"audience: {len(shots)} of the {listed} shots in {args.shots}"
-              f"{f' ({args.only})' if args.only else ''}; model {os.path.dirname(model.files[0])}", flush=True)
+        say(f"audience: {len(shots)} of the {listed} shots in {args.shots}"
+            f"{f' ({args.only})' if args.only else ''}; model {os.path.dirname(model.files[0])}")
         for shot in shots:
             head = f"[{shot.number}/{listed} {shot.name}] "
             if shot.error is None:
-                print(f"audience: {head}start: {shot.args.blend}", flush=True)
+                say(f"audience: {head}start: {shot.args.blend}")
                 begun = time.perf_counter()
                 try:
-                    shot.done = run_shot(shot.args, lambda line: print(f"audience: {head}{line}", flush=True),
+                    shot.done = run_shot(shot.args, lambda line: say(f"audience: {head}{line}"),
                                          Printer(head))
                 except cli.Failure as e:
                     shot.error = str(e)
@@ -415,11 +420,12 @@ def run_shot_list(args, argv: list) -> int:
                     shot.error = f"{type(e).__name__}: {e}"
                 shot.seconds = time.perf_counter() - begun
             if shot.error is not None:
-                print(f"audience: {head}FAILED: {shot.error}", flush=True)
-                print(f"error: {shot.label}: {shot.error}", file=sys.stderr, flush=True)
+                say(f"audience: {head}FAILED: {shot.error}")
+                say(f"error: {shot.label}: {shot.error}", file=sys.stderr)
         failed = [shot for shot in shots if shot.error is not None]
-        print(f"\naudience: summary: {len(shots) - len(failed)} of {len(shots)} shots done"
-              f"{f', {len(failed)} failed' if failed else ''} in {time.perf_counter() - started:.1f} s")
+        print()
+        say(f"audience: summary: {len(shots) - len(failed)} of {len(shots)} shots done"
+            f"{f', {len(failed)} failed' if failed else ''} in {time.perf_counter() - started:.1f} s")
         for shot in shots:
             if shot.done:
                 what = f"done   {shot.seconds:6.1f} s  {job._faces(shot.done['faces'], None)}, " \
@@ -427,14 +433,14 @@ def run_shot_list(args, argv: list) -> int:
                        (f" -> {', '.join(shot.done['outputs'])}" if shot.done["outputs"] else "")
             else:
                 what = f"FAILED {shot.seconds:6.1f} s  {shot.error}"
-            print(f"audience:   {shot.number:>3} {shot.name:<20} {what}")
+            say(f"audience:   {shot.number:>3} {cli.one_line(shot.name):<20} {what}")
         sys.stdout.flush()
         if args.summary:
             with open(out.path("--summary"), "w") as f:
                 json.dump({"shot_list": os.path.abspath(args.shots), "done": len(shots) - len(failed),
                            "failed": len(failed), "shots": [_summary(shot) for shot in shots]}, f, indent=1)
             out.commit()
-            print(f"audience: wrote {args.summary}")
+            say(f"audience: wrote {args.summary}")
     return 1 if failed else 0
 
 
@@ -485,7 +491,7 @@ def run(argv) -> int:
     args = parse_args(argv)
     if args.shots:
         return run_shot_list(args, argv)
-    run_shot(args, lambda line: print(f"audience: {line}", flush=True))
+    run_shot(args, lambda line: say(f"audience: {line}"))
     return 0
 
 

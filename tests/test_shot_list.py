@@ -247,3 +247,14 @@ def test_only_says_what_is_wrong_with_its_numbers(addon, shots_dir, only, messag
     res = batch("--shots", str(shots_dir / "two.csv"), "--only", only)
     assert res.returncode == 1 and _errors(res) == [f"error: --only {only}: {message}"], res.stderr
     assert "start:" not in res.stdout
+
+
+def test_error_and_progress_lines_stay_one_line(addon, shots_dir):
+    """A newline in a shot's name or file name is shown as \\n: a script reads one line per message."""
+    (shots_dir / "newline.json").write_text(json.dumps(
+        [{"name": "a\nb", "blend": "no\nsuch.blend", "strip": "Speech", "faces": "Audience"}]))
+    res = batch("--shots", str(shots_dir / "newline.json"))
+    missing = f"{shots_dir}/no\\nsuch.blend"
+    assert res.returncode == 1 and _errors(res) == [f"error: shot 1 (a\\nb): .blend file not found: {missing}"]
+    assert f"audience: [1/1 a\\nb] FAILED: .blend file not found: {missing}" in res.stdout.splitlines()
+    assert not [line for line in (res.stdout + res.stderr).splitlines() if line.startswith(("b)", "b]", "such"))]
