@@ -57,7 +57,7 @@ def parser():
     p.add_argument("--contrast", type=number("contrast"), default=default["contrast"],
                    help="how clearly the crowd shows the leading emotion (default %(default)s)")
     p.add_argument("--hold", type=number("hold"), default=default["hold"],
-                   help="seconds a new emotion must lead before the crowd follows (default %(default)s)")
+                   help="seconds of speech the crowd weighs before it changes its mood (default %(default)s)")
     p.add_argument("--idle", type=number("idle"), default=default["idle"],
                    help="idle sway on every key, even in silence (default %(default)s)")
     p.add_argument("--no-blinks", dest="blink", action="store_false", default=True, help="do not key blinks")

@@ -258,3 +258,9 @@ def test_error_and_progress_lines_stay_one_line(addon, shots_dir):
     assert res.returncode == 1 and _errors(res) == [f"error: shot 1 (a\\nb): .blend file not found: {missing}"]
     assert f"audience: [1/1 a\\nb] FAILED: .blend file not found: {missing}" in res.stdout.splitlines()
     assert not [line for line in (res.stdout + res.stderr).splitlines() if line.startswith(("b)", "b]", "such"))]
+
+
+def test_the_help_says_what_hold_does():
+    res = batch("--help")
+    assert "--hold HOLD seconds of speech the crowd weighs before it changes its mood (default 2" in \
+        " ".join(res.stdout.split())
