@@ -57,7 +57,7 @@ def parser():
     p.add_argument("--contrast", type=number("contrast"), default=default["contrast"],
                    help="how clearly the crowd shows the leading emotion (default %(default)s)")
     p.add_argument("--hold", type=number("hold"), default=default["hold"],
-                   help="seconds a new emotion must lead before the crowd follows (default %(default)s)")
+                   help="seconds of speech the crowd weighs before it changes its mood (default %(default)s)")
     p.add_argument("--idle", type=number("idle"), default=default["idle"],
                    help="idle sway on every key, even in silence (default %(default)s)")
     p.add_argument("--no-blinks", dest="blink", action="store_false", default=True, help="do not key blinks")
@@ -97,6 +97,11 @@ def _blender_message(error: RuntimeError) -> str:
     return text.split("Error: ", 1)[-1]
 
 
+def say(line: str, file=None) -> None:
+    """Print one line (stdout, or file): a shot's name or a file name may hold a newline, a script reads lines."""
+    print(cli.one_line(line), file=file or sys.stdout, flush=True)
+
+
 class Printer:
     """Progress lines a person can follow: each stage when it starts, then at most one line a second."""
 
@@ -107,24 +112,40 @@ class Printer:
         stage = message.split(":")[0]
         now = time.perf_counter()
         if stage != self.stage or now - self.last >= 1.0 or fraction >= 1.0:
-            print(f"audience: {self.prefix}{int(100 * fraction):3d}% {message}", flush=True)
+            say(f"audience: {self.prefix}{int(100 * fraction):3d}% {message}")
             self.stage, self.last = stage, now
 
 
-def run_shot(args, show=print, progress=None) -> dict:
+def open_blend(path: str, show=None) -> None:
+    """Open a .blend as the current file; Failure saying why it cannot be."""
+    import bpy
+
+    if not os.path.isfile(path):
+        raise cli.Failure(f".blend file not found: {path}")
+    if show:
+        show(f"opening {path}")
+    try:
+        bpy.ops.wm.open_mainfile(filepath=os.path.abspath(path))
+    except RuntimeError as e:
+        raise cli.Failure(f"cannot open {path} as a .blend file: {_blender_message(e)}") from None
+
+
+def files_used(blend: str) -> list:
+    """Every file this .blend uses (sounds, images, libraries...), as the single-shot check sees them."""
+    import bpy
+
+    open_blend(blend)
+    return bpy.utils.blend_paths(absolute=True)
+
+
+def run_shot(args, show=say, progress=None) -> dict:
     """Animate one shot as `args` says; raises cli.Failure with what went wrong. Returns what was done."""
     import bpy
 
     from checkout import load_addon
 
     if args.blend:
-        if not os.path.isfile(args.blend):
-            raise cli.Failure(f".blend file not found: {args.blend}")
-        show(f"opening {args.blend}")
-        try:
-            bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.blend))
-        except RuntimeError as e:
-            raise cli.Failure(f"cannot open {args.blend} as a .blend file: {_blender_message(e)}") from None
+        open_blend(args.blend, show)
     addon = load_addon()
     job = importlib.import_module(addon.__name__ + ".blender.job")
     errors = importlib.import_module(addon.__name__ + ".blender.errors")
@@ -202,12 +223,24 @@ def read_shot_list(path: str) -> list:
     except UnicodeDecodeError:
         raise cli.Failure(f"shot list {path} is not UTF-8 text") from None
     if path.lower().endswith(".json") or text.lstrip().startswith(("[", "{")):
+        def unique(pairs):  # json keeps the last of a key given twice: one of the two settings would be lost
+            obj = {}
+            for key, value in pairs:
+                if key.strip() in obj:
+                    raise cli.Failure(f"shot list {path}: key {json.dumps(key.strip())} given twice in one object")
+                obj[key.strip()] = value
+            return obj
+
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=unique)
         except (json.JSONDecodeError, RecursionError) as e:
             raise cli.Failure(f"shot list {path} is not valid JSON ({e})") from None
         defaults = {}
         if isinstance(data, dict):
+            unknown = sorted(set(data) - {"shots", "defaults"})
+            if unknown:  # "default": settings nobody would check
+                raise cli.Failure(f"shot list {path}: unknown key(s) {', '.join(unknown)} at the top; it may hold "
+                                  "shots, defaults")
             defaults, data = data.get("defaults", {}), data.get("shots")
         if not isinstance(data, list) or not isinstance(defaults, dict) or \
                 not all(isinstance(row, dict) for row in data):
@@ -217,7 +250,12 @@ def read_shot_list(path: str) -> list:
         reader = csv.DictReader(text.splitlines())
         if not reader.fieldnames:
             raise cli.Failure(f"shot list {path} is empty")
-        twice = sorted({name for name in reader.fieldnames if reader.fieldnames.count(name) > 1})
+        reader.fieldnames = names = [name.strip() for name in reader.fieldnames]  # " seed" is seed
+        empty = [str(i + 1) for i, name in enumerate(names) if not name]
+        if empty:
+            raise cli.Failure(f"shot list {path}: an empty column name (column{'s' if len(empty) > 1 else ''} "
+                              f"{', '.join(empty)}): name it, or remove the extra comma in the header")
+        twice = sorted({name for name in names if names.count(name) > 1})
         if twice:
             raise cli.Failure(f"shot list {path}: column(s) {', '.join(twice)} given twice")
         rows = [row for row in reader if any((value or "").strip() for value in row.values())]
@@ -282,10 +320,11 @@ class Shot:
         return f"shot {self.number} ({self.name})"
 
 
-def plan_shots(shots: list, defaults: list, inputs: list) -> list:
+def plan_shots(shots: list, defaults: list, inputs: list, uses=files_used) -> list:
     """Each shot's options (defaults, then its row), checked before anything runs; a shot whose row is wrong, or
-    whose output is another shot's output or any shot's input (or one of `inputs`), gets its error and will not
-    run. Returns ([(what, path)] of every input, the same of every output), for the summary's own check."""
+    whose output is another shot's output or any shot's input (its .blend, every file that .blend uses, its preset
+    file, or one of `inputs`), gets its error and will not run. Returns ([(what, path)] of every input, the same of
+    every output), for the summary's own check. uses(blend) -> [path]: the files a .blend uses."""
     options = parser()
     for shot in shots:
         try:
@@ -295,11 +334,25 @@ def plan_shots(shots: list, defaults: list, inputs: list) -> list:
                 raise cli.Failure(f"no {', '.join(missing)} given (columns {', '.join(missing)})")
         except cli.Failure as e:
             shot.error = str(e)
-    inputs = list(inputs)
+    inputs, used, seen = list(inputs), {}, set()  # used: .blend -> the files it uses (each .blend opened once)
     for shot in shots:
-        if shot.args is not None:
-            inputs += [(f"{shot.label}'s .blend", shot.args.blend), (f"{shot.label}'s preset file",
-                                                                    shot.args.preset_file)]
+        blend, preset_file = (_given(shot, field) for field in ("blend", "preset_file"))
+        inputs += [(f"{shot.label}'s .blend", blend), (f"{shot.label}'s preset file", preset_file)]
+        if not blend:
+            continue
+        real = os.path.realpath(blend)
+        if real not in used:
+            try:
+                used[real] = uses(blend)
+            except cli.Failure as e:  # this shot cannot run; the others are still checked
+                used[real] = e
+        if isinstance(used[real], cli.Failure):
+            shot.error = shot.error or str(used[real])
+            continue
+        for path in used[real]:
+            if os.path.realpath(path) not in seen:  # named once, by the first shot using it
+                seen.add(os.path.realpath(path))
+                inputs.append((f"a file {shot.label}'s .blend uses", path))
     claimed = {}  # output path -> the shots writing it
     for shot in shots:
         if shot.error is None:
@@ -322,6 +375,12 @@ def plan_shots(shots: list, defaults: list, inputs: list) -> list:
     return inputs, [(f"{writers[0][0].label}'s {writers[0][1]}", path) for path, writers in claimed.items()]
 
 
+def _given(shot, field: str):
+    """A shot's path option (blend, preset_file), also for a shot whose row is wrong: its files are still inputs."""
+    value = getattr(shot.args, field) if shot.args is not None else shot.fields.get(field)
+    return value if isinstance(value, str) and value else None
+
+
 def run_shot_list(args, argv: list) -> int:
     from checkout import load_addon
 
@@ -342,15 +401,15 @@ def run_shot_list(args, argv: list) -> int:
     with cli.Outputs({"--summary": args.summary}, inputs) as out:
         started = time.perf_counter()
         listed, shots = len(shots), [shot for shot in shots if shot.number in chosen]
-        print(f"audience: {len(shots)} of the {listed} shots in {args.shots}"
-              f"{f' ({args.only})' if args.only else ''}; model {os.path.dirname(model.files[0])}", flush=True)
+        say(f"audience: {len(shots)} of the {listed} shots in {args.shots}"
+            f"{f' ({args.only})' if args.only else ''}; model {os.path.dirname(model.files[0])}")
         for shot in shots:
             head = f"[{shot.number}/{listed} {shot.name}] "
             if shot.error is None:
-                print(f"audience: {head}start: {shot.args.blend}", flush=True)
+                say(f"audience: {head}start: {shot.args.blend}")
                 begun = time.perf_counter()
                 try:
-                    shot.done = run_shot(shot.args, lambda line: print(f"audience: {head}{line}", flush=True),
+                    shot.done = run_shot(shot.args, lambda line: say(f"audience: {head}{line}"),
                                          Printer(head))
                 except cli.Failure as e:
                     shot.error = str(e)
@@ -361,23 +420,27 @@ def run_shot_list(args, argv: list) -> int:
                     shot.error = f"{type(e).__name__}: {e}"
                 shot.seconds = time.perf_counter() - begun
             if shot.error is not None:
-                print(f"audience: {head}FAILED: {shot.error}", flush=True)
-                print(f"error: {shot.label}: {shot.error}", file=sys.stderr, flush=True)
+                say(f"audience: {head}FAILED: {shot.error}")
+                say(f"error: {shot.label}: {shot.error}", file=sys.stderr)
         failed = [shot for shot in shots if shot.error is not None]
-        print(f"\naudience: summary: {len(shots) - len(failed)} of {len(shots)} shots done"
-              f"{f', {len(failed)} failed' if failed else ''} in {time.perf_counter() - started:.1f} s")
+        print()
+        say(f"audience: summary: {len(shots) - len(failed)} of {len(shots)} shots done"
+            f"{f', {len(failed)} failed' if failed else ''} in {time.perf_counter() - started:.1f} s")
         for shot in shots:
-            what = f"done   {shot.seconds:6.1f} s  {shot.done['faces']} faces, {shot.done['keys']:,} keys" + \
-                (f" -> {', '.join(shot.done['outputs'])}" if shot.done["outputs"] else "") if shot.done else \
-                f"FAILED {shot.seconds:6.1f} s  {shot.error}"
-            print(f"audience:   {shot.number:>3} {shot.name:<20} {what}")
+            if shot.done:
+                what = f"done   {shot.seconds:6.1f} s  {job._faces(shot.done['faces'], None)}, " \
+                       f"{shot.done['keys']:,} keys" + \
+                       (f" -> {', '.join(shot.done['outputs'])}" if shot.done["outputs"] else "")
+            else:
+                what = f"FAILED {shot.seconds:6.1f} s  {shot.error}"
+            say(f"audience:   {shot.number:>3} {cli.one_line(shot.name):<20} {what}")
         sys.stdout.flush()
         if args.summary:
             with open(out.path("--summary"), "w") as f:
                 json.dump({"shot_list": os.path.abspath(args.shots), "done": len(shots) - len(failed),
                            "failed": len(failed), "shots": [_summary(shot) for shot in shots]}, f, indent=1)
             out.commit()
-            print(f"audience: wrote {args.summary}")
+            say(f"audience: wrote {args.summary}")
     return 1 if failed else 0
 
 
@@ -385,11 +448,14 @@ def shot_numbers(text: str, count: int) -> set:
     """{1, 2, 3, 5} for "1-3,5": shots of a list of `count`, numbered from 1."""
     numbers = set()
     for part in text.replace(" ", "").split(","):
-        first, _dash, last = part.partition("-")
-        try:
-            low, high = int(first), int(last or first)
-        except ValueError:
-            raise cli.Failure(f"--only {text}: expected shot numbers like 1-5,8") from None
+        first, dash, last = part.partition("-")
+        if not (first.isdecimal() and (last.isdecimal() or not dash)):
+            if dash and (first + last).isdecimal():  # "1-" or "-3"
+                raise cli.Failure(f"--only {text}: {part} is an open range: give both ends, like 1-{count}")
+            raise cli.Failure(f"--only {text}: expected shot numbers like 1-5,8")
+        low, high = int(first), int(last or first)
+        if low > high:
+            raise cli.Failure(f"--only {text}: {part} is reversed: write {high}-{low}")
         if not 1 <= low <= high <= count:
             raise cli.Failure(f"--only {text}: the shot list has shots 1 to {count}")
         numbers.update(range(low, high + 1))
@@ -425,7 +491,7 @@ def run(argv) -> int:
     args = parse_args(argv)
     if args.shots:
         return run_shot_list(args, argv)
-    run_shot(args, lambda line: print(f"audience: {line}", flush=True))
+    run_shot(args, lambda line: say(f"audience: {line}"))
     return 0
 
 

@@ -55,7 +55,7 @@ class Result:
 
     def summary(self) -> str:
         m, s = divmod(int(round(self.duration_s)), 60)
-        text = f"Animated {len(self.faces)} faces, {self.keys_per_face} keys each, {m}:{s:02d} of speech"
+        text = f"Animated {_faces(len(self.faces), None)}, {self.keys_per_face} keys each, {m}:{s:02d} of speech"
         if self.keys_written < self.keys_per_face * self.curves:
             text += f" (simplified to {self.keys_written} of {self.keys_per_face * self.curves} keys)"
         return text
@@ -115,7 +115,8 @@ def find_faces(collection_name: str) -> tuple:
     if no_keys:
         notes.append(f"skipped {len(no_keys)} meshes without shape keys ({_names(no_keys)})")
     if linked:
-        notes.append(f"skipped {len(linked)} linked faces: make a library override first ({_names(linked)})")
+        notes.append(f"skipped {_faces(len(linked), None)} (linked): make a library override first "
+                     f"({_names(linked)})")
     if not faces:
         what = "objects" if len(collection.all_objects) else "nothing"
         raise AudienceError(f"collection '{collection_name}' has no meshes with shape keys "
@@ -132,9 +133,11 @@ def check_not_tweaking(named: list) -> None:
                             "(Tab in the NLA editor) and try again")
 
 
-def _faces(n: int, verb: str = "") -> str:
-    """"1 face has", "3 faces have" (or the verb given, e.g. "had")."""
-    return f"1 face {verb or 'has'}" if n == 1 else f"{n} faces {verb or 'have'}"
+def _faces(n: int, verb: str = "has") -> str:
+    """"1 face has", "3 faces have" (or the verb given, e.g. "had"; None: "1 face", "3 faces")."""
+    if n != 1 and verb == "has":
+        verb = "have"
+    return ("1 face" if n == 1 else f"{n} faces") + (f" {verb}" if verb else "")
 
 
 def _names(names: list, most: int = 3) -> str:

@@ -174,5 +174,5 @@ class AUDIENCE_OT_clear(bpy.types.Operator):
             return {"CANCELLED"}
         for note in notes:
             self.report({"WARNING"}, note)
-        self.report({"INFO"}, f"Removed audience keys from {n} faces")
+        self.report({"INFO"}, f"Removed audience keys from {job._faces(n, None)}")
         return {"FINISHED"}

@@ -2,6 +2,7 @@
 import hashlib
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -168,3 +169,98 @@ def test_progress_comes_a_face_at_a_time(addon, demo_scene):
     m, s = divmod(round(prepared.source.end_s - prepared.source.start_s), 60)
     assert seen[0] == (0.05, f"listening to the speech: 0:00 of {m}:{s:02d}") and seen[-1][1].startswith("predicted")
     assert np.all(np.diff([f for f, _m in seen]) >= 0)
+
+
+def _blend_with_its_own_sound(addon, folder, name, per_row):
+    """folder/name.blend: `per_row` faces and a sound of its own (folder/name.wav, a copy of the shots' speech)."""
+    import shutil
+
+    shutil.copy(folder / "speech.wav", folder / f"{name}.wav")
+    demo = sub(addon, "blender.demo")
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    demo.build_audience(scene, rows=1, per_row=per_row)
+    demo.add_speech(scene, str(folder / f"{name}.wav"))
+    bpy.ops.wm.save_as_mainfile(filepath=str(folder / f"{name}.blend"))
+    return folder / f"{name}.blend"
+
+
+@pytest.fixture(scope="module")
+def solo_blend(addon, shots_dir):
+    """solo.blend: one face, and its own sound."""
+    return _blend_with_its_own_sound(addon, shots_dir, "solo", 1)
+
+
+def test_no_shot_writes_onto_a_file_another_shots_blend_uses(addon, shots_dir, solo_blend):
+    """Shot 2's --csv names shot 1's sound: shot 2 fails before anything runs, shot 1 is still done."""
+    _blend_with_its_own_sound(addon, shots_dir, "victim", 2)
+    sound = shots_dir / "victim.wav"
+    before = hashlib.sha256(sound.read_bytes()).hexdigest()
+    (shots_dir / "uses.csv").write_text("blend,strip,faces,output,csv\n"
+                                        "victim.blend,Speech,Audience,out/uses1.blend,\n"
+                                        "solo.blend,Speech,Audience,out/uses2.blend,victim.wav\n")
+    refused = (f"error: shot 2 (solo): --csv {sound} is a file shot 1 (victim)'s .blend uses: an input is never "
+               "overwritten; choose another file")
+    res = batch("--shots", str(shots_dir / "uses.csv"))
+    assert res.returncode == 1 and _errors(res) == [refused], res.stderr
+    assert "summary: 1 of 2 shots done, 1 failed" in res.stdout
+    assert (shots_dir / "out" / "uses1.blend").exists() and not (shots_dir / "out" / "uses2.blend").exists()
+    res = batch("--shots", str(shots_dir / "uses.csv"), "--only", "2")  # shot 1 does not run; its files count
+    assert res.returncode == 1 and _errors(res) == [refused], res.stderr
+    assert hashlib.sha256(sound.read_bytes()).hexdigest() == before
+
+
+def test_one_face_is_one_face(addon, shots_dir, solo_blend):
+    (shots_dir / "solo.csv").write_text("blend,strip,faces,report\nsolo.blend,Speech,Audience,out/solo.json\n")
+    res = batch("--shots", str(shots_dir / "solo.csv"))
+    assert res.returncode == 0, res.stderr
+    assert "audience: [1/1 solo] Animated 1 face, " in res.stdout
+    assert re.search(r"audience: +1 solo +done +[0-9.]+ s  1 face, [0-9,]+ keys", res.stdout), res.stdout
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"default": {"seed": -4}, "shots": [{"blend": "sc010.blend", "strip": "Speech", "faces": "Audience"}]}',
+     "unknown key(s) default at the top; it may hold shots, defaults"),
+    ("blend,strip,faces,seed, seed\nsc010.blend,Speech,Audience,1,2\n", "column(s) seed given twice"),
+    ("blend,strip,faces,\nsc010.blend,Speech,Audience,\n",
+     "an empty column name (column 4): name it, or remove the extra comma in the header"),
+    ('[{"blend": "sc010.blend", "strip": "Speech", "faces": "Audience", "seed": -4, "seed": 7}]',
+     'key "seed" given twice in one object'),
+    ('{"defaults": {"seed": 1}, "shots": [{"blend": "sc010.blend", "seed": 3, "seed ": 4}]}',
+     'key "seed" given twice in one object'),
+])
+def test_a_setting_is_never_dropped_silently(addon, shots_dir, content, message):
+    path = shots_dir / ("dropped.json" if content.startswith(("[", "{")) else "dropped.csv")
+    path.write_text(content)
+    res = batch("--shots", str(path))
+    assert res.returncode == 1 and _errors(res) == [f"error: shot list {path}: {message}"], res.stderr
+    assert "start:" not in res.stdout
+
+
+@pytest.mark.parametrize("only, message", [
+    ("2-1", "2-1 is reversed: write 1-2"),
+    ("1-", "1- is an open range: give both ends, like 1-2"),
+    ("1-3", "the shot list has shots 1 to 2"),
+])
+def test_only_says_what_is_wrong_with_its_numbers(addon, shots_dir, only, message):
+    (shots_dir / "two.csv").write_text("blend,strip,faces\nsc010.blend,Speech,Audience\nsc020.blend,Speech,Audience\n")
+    res = batch("--shots", str(shots_dir / "two.csv"), "--only", only)
+    assert res.returncode == 1 and _errors(res) == [f"error: --only {only}: {message}"], res.stderr
+    assert "start:" not in res.stdout
+
+
+def test_error_and_progress_lines_stay_one_line(addon, shots_dir):
+    """A newline in a shot's name or file name is shown as \\n: a script reads one line per message."""
+    (shots_dir / "newline.json").write_text(json.dumps(
+        [{"name": "a\nb", "blend": "no\nsuch.blend", "strip": "Speech", "faces": "Audience"}]))
+    res = batch("--shots", str(shots_dir / "newline.json"))
+    missing = f"{shots_dir}/no\\nsuch.blend"
+    assert res.returncode == 1 and _errors(res) == [f"error: shot 1 (a\\nb): .blend file not found: {missing}"]
+    assert f"audience: [1/1 a\\nb] FAILED: .blend file not found: {missing}" in res.stdout.splitlines()
+    assert not [line for line in (res.stdout + res.stderr).splitlines() if line.startswith(("b)", "b]", "such"))]
+
+
+def test_the_help_says_what_hold_does():
+    res = batch("--help")
+    assert "--hold HOLD seconds of speech the crowd weighs before it changes its mood (default 2" in \
+        " ".join(res.stdout.split())
