@@ -55,7 +55,8 @@ class Result:
 
     def summary(self) -> str:
         m, s = divmod(int(round(self.duration_s)), 60)
-        text = f"Animated {_faces(len(self.faces), None)}, {self.keys_per_face} keys each, {m}:{s:02d} of speech"
+        text = (f"Animated {_faces(len(self.faces), None)}, {self.keys_per_face} keys a shape key, "
+                f"{m}:{s:02d} of speech")
         if self.keys_written < self.keys_per_face * self.curves:
             text += f" (simplified to {self.keys_written} of {self.keys_per_face * self.curves} keys)"
         return text
