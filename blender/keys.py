@@ -71,9 +71,12 @@ def written_curves(action) -> dict:
 
 
 def fingerprint(fcurve) -> str:
-    """What a curve holds: its keys (frame, value, interpolation, handle types), modifiers, mute and lock.
+    """What a curve holds: its keys (frame, value, interpolation, handle types), how many modifiers, mute, lock
+    and extrapolation.
 
-    Moving, adding or deleting a key, or dragging a handle (an automatic handle becomes aligned), changes it.
+    Moving, adding or deleting a key, dragging a handle (an automatic handle becomes aligned), adding a modifier,
+    muting the curve or extending it (linear extrapolation) changes it. Hiding or selecting it does not: that is
+    how the artist looks at it.
     """
     keys = compat.keyframe_arrays([fcurve])[0]
     return _digest(fcurve, keys.co, _kinds_part(keys))
@@ -81,7 +84,10 @@ def fingerprint(fcurve) -> str:
 
 def _digest(fcurve, co: np.ndarray, kinds: bytes) -> str:
     """The fingerprint of a curve whose keys are `co` (float32 frame, value pairs) and `kinds` (_kinds_part)."""
-    flags = f"{len(fcurve.modifiers)} {fcurve.mute} {fcurve.lock}".encode()
+    flags = f"{len(fcurve.modifiers)} {fcurve.mute} {fcurve.lock}"
+    if fcurve.extrapolation != "CONSTANT":  # as written: left out, so fingerprints from older files still match
+        flags += f" {fcurve.extrapolation}"
+    flags = flags.encode()
     return hashlib.sha256(b"".join((co.tobytes(), kinds, flags))).hexdigest()[:20]
 
 

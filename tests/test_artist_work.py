@@ -228,3 +228,28 @@ def test_the_artists_own_keys_on_the_same_shape_key_are_said_to_win(addon, demo_
     assert any(n.startswith("1 face had an action already") for n in result.notes)
     frames, values = fcurve_data(_fcurve(addon, obj.data.shape_keys.animation_data.action, "mouthSmileLeft"))
     assert list(frames) == [1, 60] and list(np.round(values, 3)) == [0.0, 0.9]
+
+
+def test_a_curve_whose_extrapolation_modifiers_or_mute_changed_is_the_artists(addon, demo_scene):
+    """Hostile t2: the artist set a tool curve to linear extrapolation (or added a modifier, or muted it): it is
+    theirs from then on, kept by a re-run and by Remove, with a note."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    obj = faces.objects[0]
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    action = obj.data.shape_keys.animation_data.action
+    _fcurve(addon, action, "mouthSmileLeft").extrapolation = "LINEAR"
+    _fcurve(addon, action, "jawOpen").modifiers.new("NOISE")
+    _fcurve(addon, action, "browDownLeft").mute = True
+    edited = ("mouthSmileLeft", "jawOpen", "browDownLeft")
+    before = {name: fcurve_data(_fcurve(addon, action, name)) for name in edited}
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, seed=6))
+    for name in edited:
+        np.testing.assert_array_equal(fcurve_data(_fcurve(addon, action, name))[1], before[name][1])
+    assert any("kept 3 curves" in n and f"{obj.name}: mouthSmileLeft" in n for n in result.notes), result.notes
+    assert _fcurve(addon, action, "mouthSmileLeft").extrapolation == "LINEAR"
+    _n, notes = job.clear(scene, faces.name)
+    assert any("kept 3 curves" in n for n in notes), notes
+    left = {fc.data_path for fc in sub(addon, "blender.compat").existing_fcurves(action)}
+    assert left == {f'key_blocks["{name}"].value' for name in edited}
+    assert _fcurve(addon, action, "mouthSmileLeft").extrapolation == "LINEAR"
