@@ -41,6 +41,7 @@ class Written:
     kept: list = field(default_factory=list)   # channels left alone: edited by hand, or keyed by the artist
     copied: bool = False                       # the action was shared with another datablock: this one got a copy
     hidden: list = field(default_factory=list)  # written on the NLA track, but the artist's active action keys them
+    dropped: list = field(default_factory=list)  # the tool's curves of the run before that this run did not write
 
 
 def shape_key_path(name: str) -> str:
@@ -166,14 +167,14 @@ def _write(datablock, name: str, group: str, curves: dict) -> Written:
     """Write {data path: (frames, values)} into the tool's action for `datablock`."""
     start = min((int(f[0]) for f, _v in curves.values() if len(f)), default=1)
     action, strip, copied = _ensure_action(datablock, name, start)
-    kept = _replace_curves(action, datablock, group, curves)
+    kept, dropped = _replace_curves(action, datablock, group, curves)
     hidden = []
     if strip is not None:
         _fit_nla_strip(strip, action)
         active = datablock.animation_data.action
         theirs = {fc.data_path for fc in compat.existing_fcurves(active)} if active is not None else set()
         hidden = [path for path in curves if path in theirs and path not in kept]
-    return Written("NLA" if strip is not None else "ACTIVE", kept, copied, hidden)
+    return Written("NLA" if strip is not None else "ACTIVE", kept, copied, hidden, dropped)
 
 
 # The tool's curves are Bezier with auto-clamped handles and no handle smoothing: each key's handles follow its
@@ -209,7 +210,8 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
     Each curve gets all its keys in one go (keyframe_points.add + foreach_set), Bezier with
     auto-clamped handles; curves without keys are not made. A curve of ours that nobody edited and that
     gets as many keys again is rewritten in place. A channel that already has a curve that is not ours as
-    written (edited by hand, or the artist's own) is left alone: returns those paths.
+    written (edited by hand, or the artist's own) is left alone. Returns (those paths, the paths of the tool's
+    curves removed and not written again).
     """
     ours, others, _edited = _sort_curves(action)
     taken = {fc.data_path for fc in others}
@@ -224,6 +226,7 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
     compat.remove_fcurves(action, doomed)
     reused = {fc.data_path for fc, _keys in rewrite}
     new = {path: curve for path, curve in curves.items() if path not in taken | reused and len(curve[0])}
+    dropped = [path for path in ours if path not in reused and path not in new]
     for fc, keys in rewrite:  # the keys keep their kinds
         if fc.auto_smoothing != SMOOTHING:  # an older version's curve
             fc.auto_smoothing = SMOOTHING
@@ -236,7 +239,7 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
         kinds = _first_key_kinds(fc) if kinds is None else kinds  # add() gives every new key the same kinds
         marks[fc.data_path] = _digest(fc, co, kinds)
     action[TAG] = json.dumps(marks)
-    return kept
+    return kept, dropped
 
 
 def _set_keys(fcurve, frames, values) -> np.ndarray:
@@ -266,11 +269,16 @@ def _fit_nla_strip(strip, action):
 def write_face(key, face_name: str, curves: dict) -> Written:
     """Write {shape key name: (frames, values)} on a face; `kept` names the shape keys left alone.
 
-    Replaces only the F-curves this tool wrote before on this face and nobody edited since.
+    Replaces only the F-curves this tool wrote before on this face and nobody edited since. A shape key whose
+    curve goes (blinks off, a smaller table) gets back the value it had before the tool, as on Remove: else it
+    would stay at whatever the curve set last (eyes shut for the whole shot).
     """
     _remember_rest(key, [name for name, (frames, _v) in curves.items() if len(frames)])
     written = _write(key, f"Audience {face_name}", "Audience Reactions",
                      {shape_key_path(name): curve for name, curve in curves.items()})
+    if written.dropped:
+        gone = set(_shape_key_names(key, written.dropped))
+        _restore_rest(key, keep=set(_json(key, REST, {})) - gone)
     written.kept = _shape_key_names(key, written.kept)
     written.hidden = _shape_key_names(key, written.hidden)
     return written

@@ -253,3 +253,34 @@ def test_a_curve_whose_extrapolation_modifiers_or_mute_changed_is_the_artists(ad
     left = {fc.data_path for fc in sub(addon, "blender.compat").existing_fcurves(action)}
     assert left == {f'key_blocks["{name}"].value' for name in edited}
     assert _fcurve(addon, action, "mouthSmileLeft").extrapolation == "LINEAR"
+
+
+def test_a_rerun_that_drops_a_curve_puts_its_value_back(addon, demo_scene):
+    """Hostile t11: the playhead mid-blink, a re-run without blinks (or with a smaller Custom Table) took the curves
+    away but left the shape keys at what they last set (eyes shut for the whole shot). Now the values the face had
+    before the tool come back, as Remove Audience Keys puts them back."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    obj = faces.objects[0]
+    blocks = obj.data.shape_keys.key_blocks
+    blocks["eyeBlinkRight"].value = 0.2  # a sleepy look the artist set by hand
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    smile = face_curves(addon, obj)["mouthSmileLeft"]
+    scene.frame_set(int(smile[0][np.argmax(smile[1])]))
+    assert blocks["mouthSmileLeft"].value > 0.01
+    frames, values = face_curves(addon, obj, with_blinks=True)["eyeBlinkLeft"]
+    scene.frame_set(int(frames[np.argmax(values)]))  # the playhead mid-blink
+    assert blocks["eyeBlinkLeft"].value > 0.5 and blocks["eyeBlinkRight"].value > 0.5
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, blink=False))
+    assert not any(name.startswith("eyeBlink") for name in face_curves(addon, obj, with_blinks=True))
+    for frame in (1, int(frames[np.argmax(values)])):
+        scene.frame_set(frame)
+        assert blocks["eyeBlinkLeft"].value == 0.0
+        assert blocks["eyeBlinkRight"].value == pytest.approx(0.2, abs=1e-6)
+    table = {"happy": {"jawOpen": 1.0}}
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, preset="CUSTOM", custom=table))
+    assert list(face_curves(addon, obj, with_blinks=True)) == ["jawOpen"]
+    scene.frame_set(int(smile[0][np.argmax(smile[1])]))
+    assert blocks["mouthSmileLeft"].value == 0.0
+    job.clear(scene, faces.name)
+    assert blocks["eyeBlinkRight"].value == pytest.approx(0.2, abs=1e-6) and blocks["jawOpen"].value == 0.0
