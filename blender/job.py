@@ -418,6 +418,7 @@ def write_steps(job: Job, timeline: Timeline):
         emotion = keys.write_emotion(scene, frames, timeline.probs[index], timeline.classes,
                                      [labels[i] for i in index])
         yours += [f"Speech Emotion: {path}" for path in emotion.kept]
+        result.notes += emotion.notes
     if nla:
         result.notes.append(f"{_faces(len(nla), 'had')} an action already: keys went onto the NLA track "
                             f"'{keys.NLA_TRACK}' ({_names(nla)})")
@@ -464,12 +465,15 @@ def clear(scene, collection_name: str) -> tuple:
     scenes.update((s.name, s) for s in bpy.data.scenes if any(o.as_pointer() in shown for o in s.objects))
     check_not_tweaking([(o.name, k) for o, k in faces] + [("Speech Emotion", keys.emotion_object(s))
                                                           for s in scenes.values()])
-    kept, cleared = [], 0
+    kept, cleared, notes = [], 0, []
     for (obj, _key), names in zip(faces, keys.clear_faces([key for _obj, key in faces])):
         if names is not None:
             cleared += 1
             kept += [f"{obj.name}: {name}" for name in names]
     for each in scenes.values():
-        kept += [f"Speech Emotion: {path}" for path in keys.clear_emotion(each)]
-    notes = [f"kept {len(kept)} curves you edited or keyed yourself ({_names(kept)})"] if kept else []
+        edited, said = keys.clear_emotion(each)
+        kept += [f"Speech Emotion: {path}" for path in edited]
+        notes += said
+    if kept:
+        notes.insert(0, f"kept {len(kept)} curves you edited or keyed yourself ({_names(kept)})")
     return cleared, notes

@@ -7,7 +7,8 @@ already has an action there, ours goes on an NLA track beneath it and theirs is 
 The tool finds its own data by a tag, never by a name an artist could also use:
 - its actions carry TAG: {data path: fingerprint of the curve as the tool wrote it}; its NLA strip is
   the one holding a tagged action, whatever the track is called;
-- the timeline markers it made are remembered on the scene (MARKERS), by name and frame;
+- the timeline markers it made are remembered on the scene (MARKERS), by name and frame (a marker cannot
+  carry a tag): one the artist renamed, moved or bound to a camera is theirs from then on;
 - the emotion empty carries EMOTION_OBJECT_TAG;
 - the shape-key values it found before its first keys are remembered on the Key (REST) and put back
   when its keys are removed.
@@ -42,6 +43,7 @@ class Written:
     copied: bool = False                       # the action was shared with another datablock: this one got a copy
     hidden: list = field(default_factory=list)  # written on the NLA track, but the artist's active action keys them
     dropped: list = field(default_factory=list)  # the tool's curves of the run before that this run did not write
+    notes: list = field(default_factory=list)    # what else the artist should know
 
 
 def shape_key_path(name: str) -> str:
@@ -408,36 +410,59 @@ def write_emotion(scene, frames: np.ndarray, probs: np.ndarray, classes, labels)
     written = _write(obj, "Audience Speech Emotion", "Speech Emotion",
                      {f'["{name}"]': (frames, probs[:, c]) for c, name in enumerate(classes)})
 
-    remove_markers(scene)
+    written.notes += _markers_note(remove_markers(scene))
+    theirs = {(marker.name, marker.frame) for marker in scene.timeline_markers}
     made, previous = [], None
     for frame, label in zip(frames, labels):
         if label != previous:
+            previous = label
+            if (MARKER_PREFIX + label, int(frame)) in theirs:  # the artist's marker says it already: not twice
+                continue
             marker = scene.timeline_markers.new(MARKER_PREFIX + label, frame=int(frame))
             made.append([marker.name, marker.frame])
-            previous = label
     scene[MARKERS] = json.dumps(made)
     return written
 
 
-def remove_markers(scene) -> None:
-    """Remove the markers the tool made (those still with the name and frame it gave them)."""
+def remove_markers(scene) -> int:
+    """Remove the markers the tool made that are still as it made them; returns how many it made are not (the
+    artist's from then on, left where they are).
+
+    Blender's timeline markers cannot carry a tag (no custom properties), so the scene remembers the name and frame
+    of each. A marker the artist renamed or moved is no longer found; one bound to a camera is not the tool's any
+    more either (selecting one changes nothing). Of identical markers (the artist's copy of one of ours) only as
+    many go as the tool made.
+    """
     found = {}
     for marker in scene.timeline_markers:  # the newest last: an artist's marker of the same name and frame was first
-        found.setdefault((marker.name, marker.frame), []).append(marker)
-    for name, frame in _json(scene, MARKERS, []):
-        same = found.get((name, frame))
+        if marker.camera is None:
+            found.setdefault((marker.name, marker.frame), []).append(marker)
+    left = 0
+    for entry in _json(scene, MARKERS, []):
+        same = found.get(tuple(entry)) if isinstance(entry, list) and len(entry) == 2 else None
         if same:
             scene.timeline_markers.remove(same.pop())
+        else:
+            left += 1
     if MARKERS in scene.keys():
         del scene[MARKERS]
+    return left
 
 
-def clear_emotion(scene) -> list:
-    """Remove the tool's markers and emotion empty from `scene`; returns the curves that stay (edited by hand).
+def _markers_note(left: int) -> list:
+    if not left:
+        return []
+    many = left > 1
+    return [f"{left} timeline marker{'s' if many else ''} the tool made {'are' if many else 'is'} yours now (bound to "
+            f"a camera, renamed, moved or deleted): left as {'they are' if many else 'it is'}"]
+
+
+def clear_emotion(scene) -> tuple:
+    """Remove the tool's markers and emotion empty from `scene`: (the curves that stay (edited by hand), notes).
 
     The empty stays when anything else animates it (an edited curve, the artist's own action or track).
     """
-    remove_markers(scene)
+    notes = _markers_note(remove_markers(scene))
     kept = []
     for obj in [o for o in scene.objects if EMOTION_OBJECT_TAG in o.keys()]:
         edited, action = _clear(obj)
@@ -449,4 +474,4 @@ def clear_emotion(scene) -> list:
             kept += edited
             continue
         bpy.data.objects.remove(obj)
-    return kept
+    return kept, notes

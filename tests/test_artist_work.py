@@ -284,3 +284,36 @@ def test_a_rerun_that_drops_a_curve_puts_its_value_back(addon, demo_scene):
     assert blocks["mouthSmileLeft"].value == 0.0
     job.clear(scene, faces.name)
     assert blocks["eyeBlinkRight"].value == pytest.approx(0.2, abs=1e-6) and blocks["jawOpen"].value == 0.0
+
+
+def test_a_marker_the_artist_changed_is_theirs(addon, demo_scene):
+    """Hostile t2, t4: a camera bound to one of the tool's markers lost its binding on a re-run and the marker went
+    on Remove; an artist's marker of the same name and frame as one of ours went on Remove instead of ours. A marker
+    bound to a camera, renamed or moved is the artist's (selecting one is no change); of two identical markers, only
+    as many go as the tool made."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    settings = job.Settings(strip=strip.name, faces=faces.name)
+    job.animate(scene, settings)
+    markers = scene.timeline_markers
+    assert len(markers) >= 4
+    camera = bpy.data.objects.new("Cam", bpy.data.cameras.new("Cam"))
+    scene.collection.objects.link(camera)
+    markers[0].camera = camera
+    bound = (markers[0].name, markers[0].frame)
+    markers[1].name = "audience: the big laugh"
+    renamed = (markers[1].name, markers[1].frame)
+    twin = (markers[2].name, markers[2].frame)
+    markers[3].select = True
+    result = job.animate(scene, settings)
+    assert [(m.name, m.frame) for m in markers if m.camera == camera] == [bound]
+    assert [(m.name, m.frame) for m in markers].count(bound) == 1  # not made twice
+    assert renamed in [(m.name, m.frame) for m in markers]
+    assert any("2 timeline markers" in n for n in result.notes), result.notes
+    markers.new(twin[0], frame=twin[1])  # the artist's own, the same name and frame as one of ours
+    markers[-2].frame += 5  # the last of ours, moved
+    moved = (markers[-2].name, markers[-2].frame)
+    _n, notes = job.clear(scene, faces.name)
+    assert sorted((m.name, m.frame, m.camera) for m in markers) == sorted([(*bound, camera), (*renamed, None),
+                                                                           (*twin, None), (*moved, None)])
+    assert any("1 timeline marker the tool made is yours now" in n for n in notes), notes
