@@ -460,18 +460,33 @@ def _markers_note(left: int) -> list:
 def clear_emotion(scene) -> tuple:
     """Remove the tool's markers and emotion empty from `scene`: (the curves that stay (edited by hand), notes).
 
-    The empty stays when anything else animates it (an edited curve, the artist's own action or track).
+    The empty stays when anything else animates it (an edited curve, the artist's own action or track), and when
+    the artist's work uses it (a driver reading it, a constraint or a child): then only the tool's keys go.
     """
     notes = _markers_note(remove_markers(scene))
     kept = []
-    for obj in [o for o in scene.objects if EMOTION_OBJECT_TAG in o.keys()]:
+    empties = [o for o in scene.objects if EMOTION_OBJECT_TAG in o.keys()]
+    users = bpy.data.user_map(subset=empties) if empties else {}
+    for obj in empties:
         edited, action = _clear(obj)
         edited = edited or []
         if action is not None:
             bpy.data.actions.remove(action)
         anim = obj.animation_data
-        if edited or (anim is not None and (anim.action is not None or len(anim.nla_tracks) or len(anim.drivers))):
+        theirs = sorted(f"{user.id_type.lower()} '{user.name}'" for user in users[obj]
+                        if not isinstance(user, _LINKS_ONLY) and user != obj)
+        if theirs:
+            notes.append(f"kept the empty '{obj.name}' (its keys removed): {', '.join(theirs[:5])}"
+                         f"{' and more' if len(theirs) > 5 else ''} use{'s' if len(theirs) == 1 else ''} it "
+                         f"(a driver, constraint or parent)")
+        if edited or theirs or (anim is not None and (anim.action is not None or len(anim.nla_tracks)
+                                                      or len(anim.drivers))):
             kept += edited
             continue
         bpy.data.objects.remove(obj)
     return kept, notes
+
+
+# What merely holds the empty (the scene's collections it is linked in) or shows it (the editors): no use of the
+# artist's.
+_LINKS_ONLY = (bpy.types.Scene, bpy.types.Collection, bpy.types.Screen, bpy.types.WorkSpace, bpy.types.WindowManager)

@@ -317,3 +317,35 @@ def test_a_marker_the_artist_changed_is_theirs(addon, demo_scene):
     assert sorted((m.name, m.frame, m.camera) for m in markers) == sorted([(*bound, camera), (*renamed, None),
                                                                            (*twin, None), (*moved, None)])
     assert any("1 timeline marker the tool made is yours now" in n for n in notes), notes
+
+
+def test_the_emotion_empty_stays_while_the_artist_uses_it(addon, demo_scene):
+    """Hostile t2: a light's driver reads Speech Emotion["happy"]; Remove deleted the empty (the driver's target
+    became None). The empty stays while a driver, a constraint or a child uses it: only the tool's keys go, with a
+    note."""
+    scene, faces, strip = demo_scene
+    job, keys = sub(addon, "blender.job"), sub(addon, "blender.keys")
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    empty = keys.emotion_object(scene)
+    light = bpy.data.objects.new("Lamp", bpy.data.lights.new("Lamp", "POINT"))
+    scene.collection.objects.link(light)
+    variable = light.data.driver_add("energy").driver.variables.new()
+    variable.targets[0].id, variable.targets[0].data_path = empty, '["happy"]'
+    _n, notes = job.clear(scene, faces.name)
+    assert variable.targets[0].id == empty and empty.name in bpy.data.objects
+    assert empty.animation_data is None or empty.animation_data.action is None
+    assert not any(keys.is_ours(a) for a in bpy.data.actions)
+    assert any("Speech Emotion" in n and "Lamp" in n for n in notes), notes
+    # Animate again uses that empty; without the driver, but a child parented to it, it stays too.
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    assert keys.emotion_object(scene) == empty
+    light.data.animation_data.drivers.remove(light.data.animation_data.drivers[0])
+    child = bpy.data.objects.new("Confetti", None)
+    scene.collection.objects.link(child)
+    child.parent = empty
+    _n, notes = job.clear(scene, faces.name)
+    assert child.parent == empty and any("Confetti" in n for n in notes), notes
+    bpy.data.objects.remove(child)
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    _n, notes = job.clear(scene, faces.name)  # nothing of the artist's uses it: it goes
+    assert keys.emotion_object(scene) is None and not notes
