@@ -373,7 +373,7 @@ def write_steps(job: Job, timeline: Timeline):
     result = Result(frames=frames, timeline=timeline, notes=list(job.notes) + [
         f"'{sound.label}': {note}" for note in timeline.notes], keys_per_face=len(frames),
                     duration_s=timeline.duration_s)
-    nla, yours, copied, hidden = [], [], [], []
+    nla, yours, copied, hidden, placed = [], [], [], [], []
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
     objects = _objects_by_name()
     for n, plan in enumerate(job.faces):
@@ -410,6 +410,8 @@ def write_steps(job: Job, timeline: Timeline):
         hidden += [f"{name}: {shape_key}" for shape_key in written.hidden]
         if written.copied:
             copied.append(name)
+        if written.placed:
+            placed.append(name)
         result.faces.append(name)
         yield ANALYSED + (1 - ANALYSED) * (n + 1) / len(job.faces), f"keying faces: {n + 1} of {len(job.faces)}"
     scene = bpy.data.scenes.get(job.scene)
@@ -430,6 +432,9 @@ def write_steps(job: Job, timeline: Timeline):
     if yours:
         result.notes.append(f"kept {len(yours)} curves you edited or keyed yourself, not re-animated "
                             f"({_names(yours)}); delete a curve to let Animate write it again")
+    if placed:
+        result.notes.append(f"kept where you put the tool's NLA strip (moved, scaled or repeated) on {len(placed)} "
+                            f"face{'s' if len(placed) > 1 else ''} ({_names(placed)})")
     if copied:
         result.notes.append(f"{_faces(len(copied), 'shared')} the tool's action with another face: each now has its "
                             f"own ({_names(copied)})")

@@ -44,6 +44,7 @@ class Written:
     hidden: list = field(default_factory=list)  # written on the NLA track, but the artist's active action keys them
     dropped: list = field(default_factory=list)  # the tool's curves of the run before that this run did not write
     notes: list = field(default_factory=list)    # what else the artist should know
+    placed: bool = False                         # the artist moved, scaled or repeated the tool's NLA strip: kept
 
 
 def shape_key_path(name: str) -> str:
@@ -138,8 +139,10 @@ def _shared(action) -> bool:
 
 
 def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
-    """(the tool's action for `datablock`, its NLA strip or None, copied): found by its tag, else made."""
+    """(the tool's action for `datablock`, its NLA strip or None, copied, shift): found by its tag, else made.
+    `shift`: how many frames later than its keys the artist put an NLA strip of the tool's (0 for a new one)."""
     action, _track, strip = _find(datablock)
+    shift = strip.frame_start - strip.action_frame_start if strip is not None else 0.0
     anim = datablock.animation_data or datablock.animation_data_create()
     copied = False
     if action is not None and _shared(action):
@@ -162,21 +165,22 @@ def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
             track = anim.nla_tracks.new()
             track.name = NLA_TRACK
             strip = compat.new_nla_strip(track, action.name, start_frame, action, datablock)
-    return action, strip, copied
+    return action, strip, copied, shift
 
 
 def _write(datablock, name: str, group: str, curves: dict) -> Written:
     """Write {data path: (frames, values)} into the tool's action for `datablock`."""
     start = min((int(f[0]) for f, _v in curves.values() if len(f)), default=1)
-    action, strip, copied = _ensure_action(datablock, name, start)
+    action, strip, copied, shift = _ensure_action(datablock, name, start)
     kept, dropped = _replace_curves(action, datablock, group, curves)
-    hidden = []
+    hidden, placed = [], False
     if strip is not None:
-        _fit_nla_strip(strip, action)
+        _fit_nla_strip(strip, action, shift)
+        placed = abs(shift) > 1e-4 or strip.scale != 1.0 or strip.repeat != 1.0
         active = datablock.animation_data.action
         theirs = {fc.data_path for fc in compat.existing_fcurves(active)} if active is not None else set()
         hidden = [path for path in curves if path in theirs and path not in kept]
-    return Written("NLA" if strip is not None else "ACTIVE", kept, copied, hidden, dropped)
+    return Written("NLA" if strip is not None else "ACTIVE", kept, copied, hidden, dropped, placed=placed)
 
 
 # The tool's curves are Bezier with auto-clamped handles and no handle smoothing: each key's handles follow its
@@ -262,10 +266,15 @@ def remove_written(action) -> list:
     return edited
 
 
-def _fit_nla_strip(strip, action):
+def _fit_nla_strip(strip, action, shift: float = 0.0):
+    """Let the strip play all of the action, `shift` frames later than its keys, at the scale and repeat it has:
+    where the artist put the tool's strip stays (its blending and influence the tool never touches)."""
     start, end = action.frame_range
-    strip.action_frame_start, strip.action_frame_end = start, end
-    strip.frame_start, strip.frame_end = start, end
+    if start > strip.action_frame_end:  # Blender keeps the action's start before its end: the end moves first
+        strip.action_frame_end, strip.action_frame_start = end, start
+    else:
+        strip.action_frame_start, strip.action_frame_end = start, end  # the strip's length follows
+    strip.frame_start_ui = start + shift  # moves the whole strip
 
 
 def write_face(key, face_name: str, curves: dict) -> Written:

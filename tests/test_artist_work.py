@@ -349,3 +349,33 @@ def test_the_emotion_empty_stays_while_the_artist_uses_it(addon, demo_scene):
     job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
     _n, notes = job.clear(scene, faces.name)  # nothing of the artist's uses it: it goes
     assert keys.emotion_object(scene) is None and not notes
+
+
+def test_a_rerun_keeps_where_the_artist_put_the_tools_strip(addon, demo_scene):
+    """Hostile t3: the artist moved the tool's NLA strip 12 frames later (and scaled it, made it add at half
+    influence); a re-run put it back at the speech's first frame without a word. Now its place, scale and blending
+    stay, and a note says so."""
+    scene, faces, strip = demo_scene
+    job, keys = sub(addon, "blender.job"), sub(addon, "blender.keys")
+    obj = faces.objects[0]
+    key = obj.data.shape_keys
+    key.key_blocks["mouthSmileLeft"].keyframe_insert("value", frame=1)  # the artist's action: ours goes on a track
+
+    def ours():
+        return next(s for t in key.animation_data.nla_tracks for s in t.strips if keys.is_ours(s.action))
+
+    first = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    assert ours().frame_start == ours().action_frame_start and not any("NLA strip" in n for n in first.notes)
+    before = face_curves(addon, obj)["jawOpen"][1].copy()
+    placed = ours()
+    placed.frame_start_ui += 12
+    placed.scale = 1.5
+    placed.blend_type, placed.influence = "ADD", 0.5
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, seed=3))
+    assert not np.allclose(face_curves(addon, obj)["jawOpen"][1], before)  # re-animated
+    placed = ours()
+    assert placed.frame_start == placed.action_frame_start + 12
+    assert placed.frame_end == pytest.approx(placed.frame_start + 1.5 * (placed.action_frame_end -
+                                                                         placed.action_frame_start))
+    assert (placed.scale, placed.blend_type, placed.influence) == (1.5, "ADD", 0.5)
+    assert any("where you put the tool's NLA strip" in n and obj.name in n for n in result.notes), result.notes
