@@ -389,7 +389,7 @@ def write_steps(job: Job, timeline: Timeline):
     result = Result(frames=frames, timeline=timeline, notes=list(job.notes) + [
         f"'{sound.label}': {note}" for note in timeline.notes], keys_per_face=len(frames),
                     duration_s=timeline.duration_s)
-    nla, yours, copied, hidden = [], [], [], []
+    nla, yours, copied, hidden, placed = [], [], [], [], []
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
     objects = _objects_by_name()
     for n, plan in enumerate(job.faces):
@@ -426,6 +426,8 @@ def write_steps(job: Job, timeline: Timeline):
         hidden += [f"{name}: {shape_key}" for shape_key in written.hidden]
         if written.copied:
             copied.append(name)
+        if written.placed:
+            placed.append(name)
         result.faces.append(name)
         yield ANALYSED + (1 - ANALYSED) * (n + 1) / len(job.faces), f"keying faces: {n + 1} of {len(job.faces)}"
     scene = bpy.data.scenes.get(job.scene)
@@ -434,6 +436,7 @@ def write_steps(job: Job, timeline: Timeline):
         emotion = keys.write_emotion(scene, frames, timeline.probs[index], timeline.classes,
                                      [labels[i] for i in index])
         yours += [f"Speech Emotion: {path}" for path in emotion.kept]
+        result.notes += emotion.notes
     if nla:
         result.notes.append(f"{_faces(len(nla), 'had')} an action already: keys went onto the NLA track "
                             f"'{keys.NLA_TRACK}' ({_names(nla)})")
@@ -445,6 +448,9 @@ def write_steps(job: Job, timeline: Timeline):
     if yours:
         result.notes.append(f"kept {len(yours)} curves you edited or keyed yourself, not re-animated "
                             f"({_names(yours)}); delete a curve to let Animate write it again")
+    if placed:
+        result.notes.append(f"kept where you put the tool's NLA strip (moved, scaled or repeated) on {len(placed)} "
+                            f"face{'s' if len(placed) > 1 else ''} ({_names(placed)})")
     if copied:
         result.notes.append(f"{_faces(len(copied), 'shared')} the tool's action with another face: each now has its "
                             f"own ({_names(copied)})")
@@ -480,12 +486,15 @@ def clear(scene, collection_name: str) -> tuple:
     scenes.update((s.name, s) for s in bpy.data.scenes if any(o.as_pointer() in shown for o in s.objects))
     check_not_tweaking([(o.name, k) for o, k in faces] + [("Speech Emotion", keys.emotion_object(s))
                                                           for s in scenes.values()])
-    kept, cleared = [], 0
+    kept, cleared, notes = [], 0, []
     for (obj, _key), names in zip(faces, keys.clear_faces([key for _obj, key in faces])):
         if names is not None:
             cleared += 1
             kept += [f"{obj.name}: {name}" for name in names]
     for each in scenes.values():
-        kept += [f"Speech Emotion: {path}" for path in keys.clear_emotion(each)]
-    notes = [f"kept {len(kept)} curves you edited or keyed yourself ({_names(kept)})"] if kept else []
+        edited, said = keys.clear_emotion(each)
+        kept += [f"Speech Emotion: {path}" for path in edited]
+        notes += said
+    if kept:
+        notes.insert(0, f"kept {len(kept)} curves you edited or keyed yourself ({_names(kept)})")
     return cleared, notes

@@ -7,7 +7,8 @@ already has an action there, ours goes on an NLA track beneath it and theirs is 
 The tool finds its own data by a tag, never by a name an artist could also use:
 - its actions carry TAG: {data path: fingerprint of the curve as the tool wrote it}; its NLA strip is
   the one holding a tagged action, whatever the track is called;
-- the timeline markers it made are remembered on the scene (MARKERS), by name and frame;
+- the timeline markers it made are remembered on the scene (MARKERS), by name and frame (a marker cannot
+  carry a tag): one the artist renamed, moved or bound to a camera is theirs from then on;
 - the emotion empty carries EMOTION_OBJECT_TAG;
 - the shape-key values it found before its first keys are remembered on the Key (REST) and put back
   when its keys are removed.
@@ -41,6 +42,9 @@ class Written:
     kept: list = field(default_factory=list)   # channels left alone: edited by hand, or keyed by the artist
     copied: bool = False                       # the action was shared with another datablock: this one got a copy
     hidden: list = field(default_factory=list)  # written on the NLA track, but the artist's active action keys them
+    dropped: list = field(default_factory=list)  # the tool's curves of the run before that this run did not write
+    notes: list = field(default_factory=list)    # what else the artist should know
+    placed: bool = False                         # the artist moved, scaled or repeated the tool's NLA strip: kept
 
 
 def shape_key_path(name: str) -> str:
@@ -71,9 +75,12 @@ def written_curves(action) -> dict:
 
 
 def fingerprint(fcurve) -> str:
-    """What a curve holds: its keys (frame, value, interpolation, handle types), modifiers, mute and lock.
+    """What a curve holds: its keys (frame, value, interpolation, handle types), how many modifiers, mute, lock
+    and extrapolation.
 
-    Moving, adding or deleting a key, or dragging a handle (an automatic handle becomes aligned), changes it.
+    Moving, adding or deleting a key, dragging a handle (an automatic handle becomes aligned), adding a modifier,
+    muting the curve or extending it (linear extrapolation) changes it. Hiding or selecting it does not: that is
+    how the artist looks at it.
     """
     keys = compat.keyframe_arrays([fcurve])[0]
     return _digest(fcurve, keys.co, _kinds_part(keys))
@@ -81,7 +88,10 @@ def fingerprint(fcurve) -> str:
 
 def _digest(fcurve, co: np.ndarray, kinds: bytes) -> str:
     """The fingerprint of a curve whose keys are `co` (float32 frame, value pairs) and `kinds` (_kinds_part)."""
-    flags = f"{len(fcurve.modifiers)} {fcurve.mute} {fcurve.lock}".encode()
+    flags = f"{len(fcurve.modifiers)} {fcurve.mute} {fcurve.lock}"
+    if fcurve.extrapolation != "CONSTANT":  # as written: left out, so fingerprints from older files still match
+        flags += f" {fcurve.extrapolation}"
+    flags = flags.encode()
     return hashlib.sha256(b"".join((co.tobytes(), kinds, flags))).hexdigest()[:20]
 
 
@@ -129,8 +139,10 @@ def _shared(action) -> bool:
 
 
 def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
-    """(the tool's action for `datablock`, its NLA strip or None, copied): found by its tag, else made."""
+    """(the tool's action for `datablock`, its NLA strip or None, copied, shift): found by its tag, else made.
+    `shift`: how many frames later than its keys the artist put an NLA strip of the tool's (0 for a new one)."""
     action, _track, strip = _find(datablock)
+    shift = strip.frame_start - strip.action_frame_start if strip is not None else 0.0
     anim = datablock.animation_data or datablock.animation_data_create()
     copied = False
     if action is not None and _shared(action):
@@ -153,21 +165,22 @@ def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
             track = anim.nla_tracks.new()
             track.name = NLA_TRACK
             strip = compat.new_nla_strip(track, action.name, start_frame, action, datablock)
-    return action, strip, copied
+    return action, strip, copied, shift
 
 
 def _write(datablock, name: str, group: str, curves: dict) -> Written:
     """Write {data path: (frames, values)} into the tool's action for `datablock`."""
     start = min((int(f[0]) for f, _v in curves.values() if len(f)), default=1)
-    action, strip, copied = _ensure_action(datablock, name, start)
-    kept = _replace_curves(action, datablock, group, curves)
-    hidden = []
+    action, strip, copied, shift = _ensure_action(datablock, name, start)
+    kept, dropped = _replace_curves(action, datablock, group, curves)
+    hidden, placed = [], False
     if strip is not None:
-        _fit_nla_strip(strip, action)
+        _fit_nla_strip(strip, action, shift)
+        placed = abs(shift) > 1e-4 or strip.scale != 1.0 or strip.repeat != 1.0
         active = datablock.animation_data.action
         theirs = {fc.data_path for fc in compat.existing_fcurves(active)} if active is not None else set()
         hidden = [path for path in curves if path in theirs and path not in kept]
-    return Written("NLA" if strip is not None else "ACTIVE", kept, copied, hidden)
+    return Written("NLA" if strip is not None else "ACTIVE", kept, copied, hidden, dropped, placed=placed)
 
 
 # The tool's curves are Bezier with auto-clamped handles and no handle smoothing: each key's handles follow its
@@ -203,7 +216,8 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
     Each curve gets all its keys in one go (keyframe_points.add + foreach_set), Bezier with
     auto-clamped handles; curves without keys are not made. A curve of ours that nobody edited and that
     gets as many keys again is rewritten in place. A channel that already has a curve that is not ours as
-    written (edited by hand, or the artist's own) is left alone: returns those paths.
+    written (edited by hand, or the artist's own) is left alone. Returns (those paths, the paths of the tool's
+    curves removed and not written again).
     """
     ours, others, _edited = _sort_curves(action)
     taken = {fc.data_path for fc in others}
@@ -218,6 +232,7 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
     compat.remove_fcurves(action, doomed)
     reused = {fc.data_path for fc, _keys in rewrite}
     new = {path: curve for path, curve in curves.items() if path not in taken | reused and len(curve[0])}
+    dropped = [path for path in ours if path not in reused and path not in new]
     for fc, keys in rewrite:  # the keys keep their kinds
         if fc.auto_smoothing != SMOOTHING:  # an older version's curve
             fc.auto_smoothing = SMOOTHING
@@ -230,7 +245,7 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
         kinds = _first_key_kinds(fc) if kinds is None else kinds  # add() gives every new key the same kinds
         marks[fc.data_path] = _digest(fc, co, kinds)
     action[TAG] = json.dumps(marks)
-    return kept
+    return kept, dropped
 
 
 def _set_keys(fcurve, frames, values) -> np.ndarray:
@@ -251,20 +266,30 @@ def remove_written(action) -> list:
     return edited
 
 
-def _fit_nla_strip(strip, action):
+def _fit_nla_strip(strip, action, shift: float = 0.0):
+    """Let the strip play all of the action, `shift` frames later than its keys, at the scale and repeat it has:
+    where the artist put the tool's strip stays (its blending and influence the tool never touches)."""
     start, end = action.frame_range
-    strip.action_frame_start, strip.action_frame_end = start, end
-    strip.frame_start, strip.frame_end = start, end
+    if start > strip.action_frame_end:  # Blender keeps the action's start before its end: the end moves first
+        strip.action_frame_end, strip.action_frame_start = end, start
+    else:
+        strip.action_frame_start, strip.action_frame_end = start, end  # the strip's length follows
+    strip.frame_start_ui = start + shift  # moves the whole strip
 
 
 def write_face(key, face_name: str, curves: dict) -> Written:
     """Write {shape key name: (frames, values)} on a face; `kept` names the shape keys left alone.
 
-    Replaces only the F-curves this tool wrote before on this face and nobody edited since.
+    Replaces only the F-curves this tool wrote before on this face and nobody edited since. A shape key whose
+    curve goes (blinks off, a smaller table) gets back the value it had before the tool, as on Remove: else it
+    would stay at whatever the curve set last (eyes shut for the whole shot).
     """
     _remember_rest(key, [name for name, (frames, _v) in curves.items() if len(frames)])
     written = _write(key, f"Audience {face_name}", "Audience Reactions",
                      {shape_key_path(name): curve for name, curve in curves.items()})
+    if written.dropped:
+        gone = set(_shape_key_names(key, written.dropped))
+        _restore_rest(key, keep=set(_json(key, REST, {})) - gone)
     written.kept = _shape_key_names(key, written.kept)
     written.hidden = _shape_key_names(key, written.hidden)
     return written
@@ -394,45 +419,83 @@ def write_emotion(scene, frames: np.ndarray, probs: np.ndarray, classes, labels)
     written = _write(obj, "Audience Speech Emotion", "Speech Emotion",
                      {f'["{name}"]': (frames, probs[:, c]) for c, name in enumerate(classes)})
 
-    remove_markers(scene)
+    written.notes += _markers_note(remove_markers(scene))
+    theirs = {(marker.name, marker.frame) for marker in scene.timeline_markers}
     made, previous = [], None
     for frame, label in zip(frames, labels):
         if label != previous:
+            previous = label
+            if (MARKER_PREFIX + label, int(frame)) in theirs:  # the artist's marker says it already: not twice
+                continue
             marker = scene.timeline_markers.new(MARKER_PREFIX + label, frame=int(frame))
             made.append([marker.name, marker.frame])
-            previous = label
     scene[MARKERS] = json.dumps(made)
     return written
 
 
-def remove_markers(scene) -> None:
-    """Remove the markers the tool made (those still with the name and frame it gave them)."""
+def remove_markers(scene) -> int:
+    """Remove the markers the tool made that are still as it made them; returns how many it made are not (the
+    artist's from then on, left where they are).
+
+    Blender's timeline markers cannot carry a tag (no custom properties), so the scene remembers the name and frame
+    of each. A marker the artist renamed or moved is no longer found; one bound to a camera is not the tool's any
+    more either (selecting one changes nothing). Of identical markers (the artist's copy of one of ours) only as
+    many go as the tool made.
+    """
     found = {}
     for marker in scene.timeline_markers:  # the newest last: an artist's marker of the same name and frame was first
-        found.setdefault((marker.name, marker.frame), []).append(marker)
-    for name, frame in _json(scene, MARKERS, []):
-        same = found.get((name, frame))
+        if marker.camera is None:
+            found.setdefault((marker.name, marker.frame), []).append(marker)
+    left = 0
+    for entry in _json(scene, MARKERS, []):
+        same = found.get(tuple(entry)) if isinstance(entry, list) and len(entry) == 2 else None
         if same:
             scene.timeline_markers.remove(same.pop())
+        else:
+            left += 1
     if MARKERS in scene.keys():
         del scene[MARKERS]
+    return left
 
 
-def clear_emotion(scene) -> list:
-    """Remove the tool's markers and emotion empty from `scene`; returns the curves that stay (edited by hand).
+def _markers_note(left: int) -> list:
+    if not left:
+        return []
+    many = left > 1
+    return [f"{left} timeline marker{'s' if many else ''} the tool made {'are' if many else 'is'} yours now (bound to "
+            f"a camera, renamed, moved or deleted): left as {'they are' if many else 'it is'}"]
 
-    The empty stays when anything else animates it (an edited curve, the artist's own action or track).
+
+def clear_emotion(scene) -> tuple:
+    """Remove the tool's markers and emotion empty from `scene`: (the curves that stay (edited by hand), notes).
+
+    The empty stays when anything else animates it (an edited curve, the artist's own action or track), and when
+    the artist's work uses it (a driver reading it, a constraint or a child): then only the tool's keys go.
     """
-    remove_markers(scene)
+    notes = _markers_note(remove_markers(scene))
     kept = []
-    for obj in [o for o in scene.objects if EMOTION_OBJECT_TAG in o.keys()]:
+    empties = [o for o in scene.objects if EMOTION_OBJECT_TAG in o.keys()]
+    users = bpy.data.user_map(subset=empties) if empties else {}
+    for obj in empties:
         edited, action = _clear(obj)
         edited = edited or []
         if action is not None:
             bpy.data.actions.remove(action)
         anim = obj.animation_data
-        if edited or (anim is not None and (anim.action is not None or len(anim.nla_tracks) or len(anim.drivers))):
+        theirs = sorted(f"{user.id_type.lower()} '{user.name}'" for user in users[obj]
+                        if not isinstance(user, _LINKS_ONLY) and user != obj)
+        if theirs:
+            notes.append(f"kept the empty '{obj.name}' (its keys removed): {', '.join(theirs[:5])}"
+                         f"{' and more' if len(theirs) > 5 else ''} use{'s' if len(theirs) == 1 else ''} it "
+                         f"(a driver, constraint or parent)")
+        if edited or theirs or (anim is not None and (anim.action is not None or len(anim.nla_tracks)
+                                                      or len(anim.drivers))):
             kept += edited
             continue
         bpy.data.objects.remove(obj)
-    return kept
+    return kept, notes
+
+
+# What merely holds the empty (the scene's collections it is linked in) or shows it (the editors): no use of the
+# artist's.
+_LINKS_ONLY = (bpy.types.Scene, bpy.types.Collection, bpy.types.Screen, bpy.types.WorkSpace, bpy.types.WindowManager)

@@ -228,3 +228,154 @@ def test_the_artists_own_keys_on_the_same_shape_key_are_said_to_win(addon, demo_
     assert any(n.startswith("1 face had an action already") for n in result.notes)
     frames, values = fcurve_data(_fcurve(addon, obj.data.shape_keys.animation_data.action, "mouthSmileLeft"))
     assert list(frames) == [1, 60] and list(np.round(values, 3)) == [0.0, 0.9]
+
+
+def test_a_curve_whose_extrapolation_modifiers_or_mute_changed_is_the_artists(addon, demo_scene):
+    """Hostile t2: the artist set a tool curve to linear extrapolation (or added a modifier, or muted it): it is
+    theirs from then on, kept by a re-run and by Remove, with a note."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    obj = faces.objects[0]
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    action = obj.data.shape_keys.animation_data.action
+    _fcurve(addon, action, "mouthSmileLeft").extrapolation = "LINEAR"
+    _fcurve(addon, action, "jawOpen").modifiers.new("NOISE")
+    _fcurve(addon, action, "browDownLeft").mute = True
+    edited = ("mouthSmileLeft", "jawOpen", "browDownLeft")
+    before = {name: fcurve_data(_fcurve(addon, action, name)) for name in edited}
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, seed=6))
+    for name in edited:
+        np.testing.assert_array_equal(fcurve_data(_fcurve(addon, action, name))[1], before[name][1])
+    assert any("kept 3 curves" in n and f"{obj.name}: mouthSmileLeft" in n for n in result.notes), result.notes
+    assert _fcurve(addon, action, "mouthSmileLeft").extrapolation == "LINEAR"
+    _n, notes = job.clear(scene, faces.name)
+    assert any("kept 3 curves" in n for n in notes), notes
+    left = {fc.data_path for fc in sub(addon, "blender.compat").existing_fcurves(action)}
+    assert left == {f'key_blocks["{name}"].value' for name in edited}
+    assert _fcurve(addon, action, "mouthSmileLeft").extrapolation == "LINEAR"
+
+
+def test_a_rerun_that_drops_a_curve_puts_its_value_back(addon, demo_scene):
+    """Hostile t11: the playhead mid-blink, a re-run without blinks (or with a smaller Custom Table) took the curves
+    away but left the shape keys at what they last set (eyes shut for the whole shot). Now the values the face had
+    before the tool come back, as Remove Audience Keys puts them back."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    obj = faces.objects[0]
+    blocks = obj.data.shape_keys.key_blocks
+    blocks["eyeBlinkRight"].value = 0.2  # a sleepy look the artist set by hand
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    smile = face_curves(addon, obj)["mouthSmileLeft"]
+    scene.frame_set(int(smile[0][np.argmax(smile[1])]))
+    assert blocks["mouthSmileLeft"].value > 0.01
+    frames, values = face_curves(addon, obj, with_blinks=True)["eyeBlinkLeft"]
+    scene.frame_set(int(frames[np.argmax(values)]))  # the playhead mid-blink
+    assert blocks["eyeBlinkLeft"].value > 0.5 and blocks["eyeBlinkRight"].value > 0.5
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, blink=False))
+    assert not any(name.startswith("eyeBlink") for name in face_curves(addon, obj, with_blinks=True))
+    for frame in (1, int(frames[np.argmax(values)])):
+        scene.frame_set(frame)
+        assert blocks["eyeBlinkLeft"].value == 0.0
+        assert blocks["eyeBlinkRight"].value == pytest.approx(0.2, abs=1e-6)
+    table = {"happy": {"jawOpen": 1.0}}
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, preset="CUSTOM", custom=table))
+    assert list(face_curves(addon, obj, with_blinks=True)) == ["jawOpen"]
+    scene.frame_set(int(smile[0][np.argmax(smile[1])]))
+    assert blocks["mouthSmileLeft"].value == 0.0
+    job.clear(scene, faces.name)
+    assert blocks["eyeBlinkRight"].value == pytest.approx(0.2, abs=1e-6) and blocks["jawOpen"].value == 0.0
+
+
+def test_a_marker_the_artist_changed_is_theirs(addon, demo_scene):
+    """Hostile t2, t4: a camera bound to one of the tool's markers lost its binding on a re-run and the marker went
+    on Remove; an artist's marker of the same name and frame as one of ours went on Remove instead of ours. A marker
+    bound to a camera, renamed or moved is the artist's (selecting one is no change); of two identical markers, only
+    as many go as the tool made."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    settings = job.Settings(strip=strip.name, faces=faces.name)
+    job.animate(scene, settings)
+    markers = scene.timeline_markers
+    assert len(markers) >= 4
+    camera = bpy.data.objects.new("Cam", bpy.data.cameras.new("Cam"))
+    scene.collection.objects.link(camera)
+    markers[0].camera = camera
+    bound = (markers[0].name, markers[0].frame)
+    markers[1].name = "audience: the big laugh"
+    renamed = (markers[1].name, markers[1].frame)
+    twin = (markers[2].name, markers[2].frame)
+    markers[3].select = True
+    result = job.animate(scene, settings)
+    assert [(m.name, m.frame) for m in markers if m.camera == camera] == [bound]
+    assert [(m.name, m.frame) for m in markers].count(bound) == 1  # not made twice
+    assert renamed in [(m.name, m.frame) for m in markers]
+    assert any("2 timeline markers" in n for n in result.notes), result.notes
+    markers.new(twin[0], frame=twin[1])  # the artist's own, the same name and frame as one of ours
+    markers[-2].frame += 5  # the last of ours, moved
+    moved = (markers[-2].name, markers[-2].frame)
+    _n, notes = job.clear(scene, faces.name)
+    assert sorted((m.name, m.frame, m.camera) for m in markers) == sorted([(*bound, camera), (*renamed, None),
+                                                                           (*twin, None), (*moved, None)])
+    assert any("1 timeline marker the tool made is yours now" in n for n in notes), notes
+
+
+def test_the_emotion_empty_stays_while_the_artist_uses_it(addon, demo_scene):
+    """Hostile t2: a light's driver reads Speech Emotion["happy"]; Remove deleted the empty (the driver's target
+    became None). The empty stays while a driver, a constraint or a child uses it: only the tool's keys go, with a
+    note."""
+    scene, faces, strip = demo_scene
+    job, keys = sub(addon, "blender.job"), sub(addon, "blender.keys")
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    empty = keys.emotion_object(scene)
+    light = bpy.data.objects.new("Lamp", bpy.data.lights.new("Lamp", "POINT"))
+    scene.collection.objects.link(light)
+    variable = light.data.driver_add("energy").driver.variables.new()
+    variable.targets[0].id, variable.targets[0].data_path = empty, '["happy"]'
+    _n, notes = job.clear(scene, faces.name)
+    assert variable.targets[0].id == empty and empty.name in bpy.data.objects
+    assert empty.animation_data is None or empty.animation_data.action is None
+    assert not any(keys.is_ours(a) for a in bpy.data.actions)
+    assert any("Speech Emotion" in n and "Lamp" in n for n in notes), notes
+    # Animate again uses that empty; without the driver, but a child parented to it, it stays too.
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    assert keys.emotion_object(scene) == empty
+    light.data.animation_data.drivers.remove(light.data.animation_data.drivers[0])
+    child = bpy.data.objects.new("Confetti", None)
+    scene.collection.objects.link(child)
+    child.parent = empty
+    _n, notes = job.clear(scene, faces.name)
+    assert child.parent == empty and any("Confetti" in n for n in notes), notes
+    bpy.data.objects.remove(child)
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    _n, notes = job.clear(scene, faces.name)  # nothing of the artist's uses it: it goes
+    assert keys.emotion_object(scene) is None and not notes
+
+
+def test_a_rerun_keeps_where_the_artist_put_the_tools_strip(addon, demo_scene):
+    """Hostile t3: the artist moved the tool's NLA strip 12 frames later (and scaled it, made it add at half
+    influence); a re-run put it back at the speech's first frame without a word. Now its place, scale and blending
+    stay, and a note says so."""
+    scene, faces, strip = demo_scene
+    job, keys = sub(addon, "blender.job"), sub(addon, "blender.keys")
+    obj = faces.objects[0]
+    key = obj.data.shape_keys
+    key.key_blocks["mouthSmileLeft"].keyframe_insert("value", frame=1)  # the artist's action: ours goes on a track
+
+    def ours():
+        return next(s for t in key.animation_data.nla_tracks for s in t.strips if keys.is_ours(s.action))
+
+    first = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    assert ours().frame_start == ours().action_frame_start and not any("NLA strip" in n for n in first.notes)
+    before = face_curves(addon, obj)["jawOpen"][1].copy()
+    placed = ours()
+    placed.frame_start_ui += 12
+    placed.scale = 1.5
+    placed.blend_type, placed.influence = "ADD", 0.5
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, seed=3))
+    assert not np.allclose(face_curves(addon, obj)["jawOpen"][1], before)  # re-animated
+    placed = ours()
+    assert placed.frame_start == placed.action_frame_start + 12
+    assert placed.frame_end == pytest.approx(placed.frame_start + 1.5 * (placed.action_frame_end -
+                                                                         placed.action_frame_start))
+    assert (placed.scale, placed.blend_type, placed.influence) == (1.5, "ADD", 0.5)
+    assert any("where you put the tool's NLA strip" in n and obj.name in n for n in result.notes), result.notes

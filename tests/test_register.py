@@ -87,7 +87,7 @@ def test_keys_module_keeps_the_artists_work_without_audio(addon, empty_scene):
                                                                               "angry", "angry", "neutral", "neutral",
                                                                               "calm"])
     assert len(empty_scene.timeline_markers) == 1 + 5
-    assert keys.clear_emotion(empty_scene) == []
+    assert keys.clear_emotion(empty_scene) == ([], [])
     assert [m.name for m in empty_scene.timeline_markers] == [keys.MARKER_PREFIX + "mine"]
     # Remove: the edited curve stays, the value from before comes back on the others.
     assert keys.clear_face(one.data.shape_keys) == ["jawOpen"]
