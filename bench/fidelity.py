@@ -146,6 +146,7 @@ def main(argv=None) -> int:
     report["model"] = {"recipe_of": read_metadata(os.path.join(args.model, METADATA_NAME))["model_sha256"],
                        "folds": {os.path.basename(m.path): [a for a in m.held_out if a in actors] for m in models}}
     if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         tmp = args.json + ".tmp"
         with open(tmp, "w") as f:
             json.dump(report, f, indent=1)
