@@ -82,7 +82,7 @@ def _main(argv) -> int:
     heard = np.isin(data.speaker, known)
     unseen = np.flatnonzero(~heard)
     if known:
-        print(f"warning: the model was trained on {', '.join(known)}: "
+        print(cli.one_line(f"warning: the model was trained on {', '.join(known)}: ")
               + ("judged apart (trained_on_these_scores), not in the scores of unseen voices" if len(unseen)
                  else "every speaker here was heard in training, so these scores are not of unseen voices"),
               file=sys.stderr)

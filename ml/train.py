@@ -140,7 +140,7 @@ def build_dataset(clips, window_s, hop_s, cache_dir, n_jobs):
     kept, blocks = [], []
     for clip, (block, why) in zip(clips, done):
         if block is None:
-            print(f"warning: left out {clip.path}: {why}", file=sys.stderr)
+            print(cli.one_line(f"warning: left out {clip.path}: {why}"), file=sys.stderr)
         else:
             kept.append(clip)
             blocks.append(block)
