@@ -56,9 +56,10 @@ def seed_fit_predict(x_tr, y_tr, x_te, seed, n_jobs):
     """The seed's classifier: no class weights, hard predictions (predict, not predict_proba)."""
     import xgboost
 
+    classes, y_index = np.unique(y_tr, return_inverse=True)  # XGBoost wants 0..k-1: a corpus may lack classes
     model = xgboost.XGBClassifier(**SEED_PARAMS, random_state=seed, n_jobs=n_jobs)
-    model.fit(x_tr, y_tr)
-    return model.predict(x_te)
+    model.fit(x_tr, y_index)
+    return classes[model.predict(x_te)]
 
 
 def main(argv=None) -> int:
