@@ -11,8 +11,9 @@ NAME = "audience_reactions"
 def load_addon(register: bool = True):
     """The add-on package for this folder: the enabled extension if it is this folder, else loaded from here."""
     init = os.path.join(ROOT, "__init__.py")
-    module = next((m for m in list(sys.modules.values())
-                   if getattr(m, "__file__", None) and os.path.abspath(m.__file__) == init), None)
+    module = next((m for m in list(sys.modules.values())  # a package: not pytest's lone import of __init__.py
+                   if getattr(m, "__file__", None) and os.path.abspath(m.__file__) == init
+                   and getattr(m, "__path__", None)), None)
     if module is None:
         spec = importlib.util.spec_from_file_location(NAME, init, submodule_search_locations=[ROOT])
         module = importlib.util.module_from_spec(spec)
