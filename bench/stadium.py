@@ -7,7 +7,7 @@
 Each round: Animate Audience on faces without animation (first run), Animate again (re-run: every curve is
 checked against its fingerprint and rewritten; the speech's analysis is remembered, as when the artist changes a
 setting and clicks again), Animate again with the speech analysed anew, Remove Audience Keys. The faces are light
-(one quad each, Basis and the demo's 12 ARKit shape keys) so that what is measured is the tool and Blender's
+(one quad each, Basis and 12 ARKit shape keys, STADIUM_KEYS) so that what is measured is the tool and Blender's
 animation data, not the meshes. A warm-up on a short speech first (imports, model, the first decode).
 
 Memory, measured first: peak RSS (ru_maxrss) when blender.job animates the stadium as batch.py does, split into
@@ -37,6 +37,10 @@ sys.path.insert(0, BENCH)
 
 import speed  # noqa: E402  (the speech file, the light faces, the add-on's modules)
 
+# 12 ARKit shape keys a face, as the issue measured (the demo faces have 30 now: the benchmark stays the same).
+STADIUM_KEYS = ("browInnerUp", "browDownLeft", "browDownRight", "eyeWideLeft", "eyeWideRight", "jawOpen",
+                "mouthSmileLeft", "mouthSmileRight", "mouthFrownLeft", "mouthFrownRight", "eyeBlinkLeft",
+                "eyeBlinkRight")
 STEPS = ("first run", "re-run", "re-run, new speech", "Remove")
 GOALS = {"first run": 3.0, "re-run": 2.0, "re-run, new speech": 2.0, "Remove": 0.5}
 
@@ -70,8 +74,8 @@ def measure(args) -> dict:
         mods = speed.addon_modules()
         demo, compat, job = mods["blender.demo"], mods["blender.compat"], mods["blender.job"]
         warm = demo.add_speech(scene, speed.write_speech(os.path.join(tmp, "warm.ogg"), 10, "OGG"), name="Warm-up")
-        speed.light_faces(scene, "Warm-up", 10, demo.DEMO_KEYS)
-        speed.light_faces(scene, "Audience", args.faces, demo.DEMO_KEYS)
+        speed.light_faces(scene, "Warm-up", 10, STADIUM_KEYS)
+        speed.light_faces(scene, "Audience", args.faces, STADIUM_KEYS)
         bpy.ops.audience.animate(strip=warm.name, faces="Warm-up")
         bpy.ops.audience.clear(faces="Warm-up")
         animate = lambda: bpy.ops.audience.animate(strip=strip.name, faces="Audience")  # noqa: E731

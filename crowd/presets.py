@@ -1,6 +1,8 @@
 """Emotion -> shape-key weights. A face uses the keys it has; missing names are reported, not fatal."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 EMOTIONS = ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised")
@@ -85,6 +87,7 @@ VROID_PREFIX = "Fcl_"
 # still counts, a viseme rig's lone "CH" does not.
 
 
+@lru_cache(maxsize=4096)  # a crowd's faces share their names: a stadium asks for the same few thousand times
 def plain(name: str) -> str:
     """A shape-key name as spelled loosely: case and separators ignored, a side suffix (_L, .R, ...) spelled out.
     "mouthSmile.L", "Mouth_Smile_L" and "mouthSmileLeft" are the same name."""
