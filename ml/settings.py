@@ -38,7 +38,10 @@ def check(name: str, value):
         and math.isfinite(value) and low <= value <= high
     if not ok:
         kind, shown = ("a whole number", str) if whole else ("a number", "{:g}".format)
-        raise SettingError(f"{label} must be {kind} from {shown(low)} to {shown(high)} (got {value!r})")
+        # Short: Blender hands 1e30 over as 1.0000000150474662e+30
+        got = (str(value) if isinstance(value, numbers.Integral) else f"{value:g}") \
+            if isinstance(value, numbers.Real) and not isinstance(value, bool) else repr(value)
+        raise SettingError(f"{label} must be {kind} from {shown(low)} to {shown(high)} (got {got})")
     return value
 
 
