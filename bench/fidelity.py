@@ -92,6 +92,19 @@ def judge_actor(timeline, blocks, table: np.ndarray, settings: dict, hop_s: floa
             "changes": mood_changes(mood), "minutes": float(timeline.duration_s / 60)}
 
 
+def hear_actor(actor: str, clips: list, fold, smoothing: float, loaded: dict) -> tuple:
+    """(timeline, blocks, model): the actor's clips as a speech in emotion blocks (in an order seeded by the actor),
+    heard by their fold model (`loaded` keeps the models read so far)."""
+    from ml.blocks import emotion_blocks
+    from ml.model import EmotionModel
+    from ml.timeline import predict_timeline
+
+    model = loaded.get(fold.path) or loaded.setdefault(fold.path, EmotionModel.load(fold.path))
+    order = list(np.random.default_rng(int(actor.split("-")[1])).permutation(EMOTIONS))
+    signal, blocks = emotion_blocks([c for c in clips if c.speaker == actor], order, model.sample_rate)
+    return predict_timeline(signal, model, smoothing), blocks, model
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="bench/fidelity.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=DATA, help="folder holding ravdess/ (and the corpora models/ was "
@@ -101,12 +114,8 @@ def main(argv=None) -> int:
     parser.add_argument("--json", help="also write the figures as JSON")
     args = parser.parse_args(argv)
 
-    from ml.blocks import emotion_blocks
     from ml.datasets import ravdess
     from ml.heldout import fold_models, model_for
-    from ml.model import EmotionModel
-    from ml.timeline import predict_timeline
-
     from ml.model import ModelError
 
     start = time.time()
@@ -128,10 +137,7 @@ def main(argv=None) -> int:
     results, loaded = {}, {}
     for actor in actors:
         fold = model_for(actor, models)
-        model = loaded.get(fold.path) or loaded.setdefault(fold.path, EmotionModel.load(fold.path))
-        order = list(np.random.default_rng(int(actor.split("-")[1])).permutation(EMOTIONS))
-        signal, blocks = emotion_blocks([c for c in clips if c.speaker == actor], order, model.sample_rate)
-        timeline = predict_timeline(signal, model, settings["smoothing"])
+        timeline, blocks, model = hear_actor(actor, clips, fold, settings["smoothing"], loaded)
         results[actor] = judge_actor(timeline, blocks, table, settings, model.hop_s, model.window_s)
         results[actor]["fold"] = os.path.basename(fold.path)
         won = [w for _a, _b, w in results[actor]["wins"]]

@@ -8,19 +8,15 @@ import itertools
 import os
 import sys
 
-import numpy as np
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 
 import fidelity  # noqa: E402
-from crowd.presets import EMOTIONS, expression_table  # noqa: E402
-from ml.blocks import emotion_blocks  # noqa: E402
+from crowd.presets import expression_table  # noqa: E402
 from ml.datasets import ravdess  # noqa: E402
 from ml.heldout import fold_models, model_for  # noqa: E402
-from ml.model import DEFAULT_MODEL_DIR, EmotionModel  # noqa: E402
-from ml.timeline import predict_timeline  # noqa: E402
+from ml.model import DEFAULT_MODEL_DIR  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -31,19 +27,16 @@ def main(argv=None) -> int:
     clips = ravdess(os.path.join(args.data, "ravdess"))
     actors = sorted({c.speaker for c in clips})
     base = fidelity.defaults()
+    loaded = {}
     _names, table = expression_table("ARKIT", base["mode"])
     print("smoothing contrast hold  fidelity  whole  changes/min  peak")
     for smoothing in (1.0, 0.5):
-        heard = {}
-        for actor in actors:
-            model = EmotionModel.load(model_for(actor, models).path)
-            order = list(np.random.default_rng(int(actor.split("-")[1])).permutation(EMOTIONS))  # as fidelity.py
-            signal, blocks = emotion_blocks([c for c in clips if c.speaker == actor], order, model.sample_rate)
-            heard[actor] = (predict_timeline(signal, model, smoothing), blocks, model.hop_s, model.window_s)
+        heard = {actor: fidelity.hear_actor(actor, clips, model_for(actor, models), smoothing, loaded)
+                 for actor in actors}
         for contrast, hold in itertools.product((3.0, 4.0, 5.0, 6.0), (1.5, 2.0, 2.5, 3.0)):
             settings = dict(base, smoothing=smoothing, contrast=contrast, hold=hold)
-            r = fidelity.summarise({a: fidelity.judge_actor(t, b, table, settings, hop, window)
-                                    for a, (t, b, hop, window) in heard.items()})
+            r = fidelity.summarise({a: fidelity.judge_actor(t, b, table, settings, m.hop_s, m.window_s)
+                                    for a, (t, b, m) in heard.items()})
             mark = " (default)" if (smoothing, contrast, hold) == (base["smoothing"], base["contrast"], base["hold"]) \
                 else ""
             print(f"{smoothing:9.1f} {contrast:8.1f} {hold:4.1f}  {r['fidelity']:8.3f}  {r['whole_rows']:5.3f}  "
