@@ -152,11 +152,13 @@ def main(argv=None) -> int:
     report["model"] = {"recipe_of": read_metadata(os.path.join(args.model, METADATA_NAME))["model_sha256"],
                        "folds": {os.path.basename(m.path): [a for a in m.held_out if a in actors] for m in models}}
     if args.json:
+        from ml.cli import Outputs
+
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        tmp = args.json + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(report, f, indent=1)
-        os.replace(tmp, args.json)
+        with Outputs({"--json": args.json}) as out:  # the project's atomic write
+            with open(out.path("--json"), "w") as f:
+                json.dump(report, f, indent=1)
+            out.commit()
     return 0
 
 
