@@ -76,6 +76,8 @@ def _train_fold(data: train.Data, rows: np.ndarray, meta: dict, seed: int, out_d
     extra = {"speaker_normalisation": norm, "params": meta["params"],
              "recipe_of": meta["model_sha256"], "held_out": held,
              "trained_on": {"speaker_ids": sorted(set(data.speaker[rows]))}}
+    if "class_prior" in meta:  # the shipped model's recipe, prior shift included
+        extra["class_prior"] = meta["class_prior"]
     os.makedirs(out_dir, exist_ok=True)
     write_model(booster, os.path.join(out_dir, train.MODEL_FILE), os.path.join(out_dir, METADATA_NAME),
                 meta["window_s"], meta["hop_s"], train.MODEL_FEATURES, meta["temperature"], extra)

@@ -36,6 +36,7 @@ class EmotionModel:
     metadata: dict = field(default_factory=dict)
     temperature: float = 1.0    # probabilities are softmax(margin / temperature): calibrated in training
     files: tuple = ()   # the metadata and booster files it was read from
+    prior: tuple = None  # each class's weight after calibration (a prior shift; see ml.train.CLASS_PRIOR)
 
     def __post_init__(self):
         self.columns = np.array([features.POOLED_NAMES.index(n) for n in self.feature_names])
@@ -70,7 +71,7 @@ class EmotionModel:
         booster.set_param({"nthread": 1})
         return cls(booster, tuple(meta["classes"]), int(meta["sample_rate"]), float(meta["window_s"]),
                    float(meta["hop_s"]), list(meta["features"]), meta, float(meta.get("temperature", 1.0)),
-                   (meta_path, model_path))
+                   (meta_path, model_path), tuple(meta["class_prior"]) if "class_prior" in meta else None)
 
     def normalise(self, x: np.ndarray) -> np.ndarray:
         """The model's columns of one recording's pooled windows (one speaker), as it was trained to see them."""
@@ -92,7 +93,7 @@ class EmotionModel:
 
     def predict_proba(self, z: np.ndarray) -> np.ndarray:
         """Calibrated class probabilities for normalised windows, shape (n, n_classes)."""
-        return softmax(self.margins(z), self.temperature)
+        return calibrated(self.margins(z), self.temperature, self.prior)
 
 
 def softmax(margins: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -101,14 +102,24 @@ def softmax(margins: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
+def calibrated(margins: np.ndarray, temperature: float = 1.0, prior=None) -> np.ndarray:
+    """softmax(margins / temperature) with each class's probability weighed by `prior` and renormalised."""
+    p = softmax(margins, temperature)
+    if prior is None or len(p) == 0:
+        return p
+    p = p.astype(np.float64) * np.asarray(prior, dtype=np.float64)
+    return (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
 # The metadata fields that say how to feed the booster; their hash is stored inside the booster file.
 FINGERPRINT = "audience_metadata_sha256"
 _FED_BY = ("feature_version", "classes", "sample_rate", "window_s", "hop_s", "features", "temperature",
-           "speaker_normalisation")
+           "speaker_normalisation", "class_prior")
+_NEWER = ("class_prior",)  # fed by only when present: models saved before it still match their fingerprint
 
 
 def fingerprint(meta: dict) -> str:
-    fields = {key: meta.get(key) for key in _FED_BY}
+    fields = {key: meta.get(key) for key in _FED_BY if key in meta or key not in _NEWER}
     return hashlib.sha256(json.dumps(fields, sort_keys=True, allow_nan=False).encode()).hexdigest()
 
 
@@ -162,6 +173,11 @@ def read_metadata(meta_path: str) -> dict:
             shown = json.dumps(meta[key])
             raise ModelError(f"model metadata has an unusable '{key}': {shown[:80]}{'…' if len(shown) > 80 else ''} "
                              f"(expected {expected})")
+    prior = meta.get("class_prior", [1.0] * len(EMOTIONS))
+    if not (isinstance(prior, list) and len(prior) == len(EMOTIONS) and all(number(v, 1e-3, 1e3) for v in prior)):
+        shown = json.dumps(prior)[:80]
+        raise ModelError(f"model metadata has an unusable 'class_prior': {shown} (expected {len(EMOTIONS)} weights "
+                         "from 0.001 to 1000, one per class)")
     if "speaker_normalisation" in meta and not _usable_normalisation(meta["speaker_normalisation"],
                                                                      len(meta["features"])):
         raise ModelError("model metadata has an unusable 'speaker_normalisation'")

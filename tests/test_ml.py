@@ -12,7 +12,7 @@ import pytest
 from conftest import DATA, ROOT, needs_data, write_wav
 
 CORPORA = os.path.dirname(DATA)  # ../shared/data: RAVDESS and EmoDB
-from ml import features, speaker
+from ml import features, speaker, train
 from ml.datasets import load_corpus
 from ml.model import EMOTIONS, EmotionModel, ModelError, softmax
 from ml.timeline import predict_timeline
@@ -298,6 +298,9 @@ def test_truncated_model_is_refused(model_copy):
     ({"model_file": "../../etc/passwd"}, "'model_file'"),
     ({"speaker_normalisation": {"prior_windows": 20, "min_speech_fraction": 0.3, "mean": [0.0], "std": [1.0]}},
      "'speaker_normalisation'"),
+    ({"class_prior": [1.0, 0.5]}, "'class_prior'"),
+    ({"class_prior": [1.0, -0.5, 1, 1, 1, 1, 1, 1]}, "'class_prior'"),
+    ({"class_prior": [1.0, "0.5", 1, 1, 1, 1, 1, 1]}, "'class_prior'"),
 ])
 def test_incompatible_metadata_is_refused(model_copy, change, message):
     path = model_copy / "emotion_model.json"
@@ -374,7 +377,6 @@ def test_a_corpus_says_nothing_about_a_class_it_lacks():
     """Two corpora told apart by one feature; only RAVDESS has 'surprised', whose cue lies between happy and angry.
     Trained on the masked softmax, a surprised-sounding voice of the other corpus is read as surprised, as the same
     voice of RAVDESS is; trained naively, "that corpus is never surprised" is learned and it is read as happy."""
-    from ml import train
     from ml.datasets import Clip
 
     cue = {0: 0.0, 1: 0.5, 2: 4.0, 3: 1.0, 4: 6.0, 5: 8.0, 6: 10.0, 7: 4.8}
@@ -402,7 +404,6 @@ def test_a_corpus_says_nothing_about_a_class_it_lacks():
 
 def test_which_classes_a_corpus_without_them_still_judges():
     """Calm (RAVDESS's softer neutral) stays in the softmax of a corpus that has neutral; surprised is left out."""
-    from ml import train
     from ml.datasets import Clip
 
     clips = [Clip(f"e{k}", k, "emodb-03", "emodb") for k in (0, 2, 3, 4, 5, 6)]
@@ -416,8 +417,24 @@ def test_which_classes_a_corpus_without_them_still_judges():
     assert w[:6].sum() == pytest.approx(w[6:].sum())  # each corpus weighs the same
 
 
+def test_the_class_prior_weighs_calibrated_probabilities():
+    """calibrated(): softmax(m / T), each class weighed by the prior and renormalised; the shipped model halves calm."""
+    from ml.model import calibrated
+
+    m = np.array([[2.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    prior = (1.0, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+    p, q = softmax(m, 2.0).astype(float), calibrated(m, 2.0, prior).astype(float)
+    assert np.allclose(q.sum(axis=1), 1.0, atol=1e-6)
+    assert np.allclose(q[:, 1] / q[:, 0], 0.5 * p[:, 1] / p[:, 0], rtol=1e-5)  # calm against neutral: halved
+    assert q[0].argmax() == 0 and p[1].argmax() == q[1].argmax() == 1  # a tie goes to neutral; a clear calm stays
+    assert np.array_equal(calibrated(m, 2.0), softmax(m, 2.0))
+    shipped = EmotionModel.load()
+    assert shipped.prior == train.PRIOR and shipped.prior[EMOTIONS.index("calm")] == 0.5
+    z = np.zeros((3, len(shipped.feature_names)), np.float32)
+    assert np.allclose(shipped.predict_proba(z), calibrated(shipped.margins(z), shipped.temperature, train.PRIOR))
+
+
 def test_temperature_undoes_overconfidence():
-    from ml import train
 
     rng = np.random.default_rng(1)
     logits = rng.normal(0, 1.5, (4000, 8))
@@ -585,7 +602,9 @@ def test_float_file_far_beyond_full_scale(model, tmp_path):
     lambda m: m.update(temperature=m["temperature"] * 2),                        # uncalibrated
     lambda m: m.update(features=[m["features"][1], m["features"][0], *m["features"][2:]]),  # columns swapped
     lambda m: m.pop("speaker_normalisation"),                                    # not normalised any more
-], ids=["temperature", "feature-order", "no-normalisation"])
+    lambda m: m.update(class_prior=[1.0] * 8),                                   # calm no longer discounted
+    lambda m: m.pop("class_prior"),
+], ids=["temperature", "feature-order", "no-normalisation", "prior", "no-prior"])
 def test_metadata_edited_apart_from_its_booster_is_refused(model_copy, edit):
     """The metadata says how to feed the booster, so the booster carries its fingerprint: an edit that would
     still load and quietly change every answer is refused."""
@@ -701,7 +720,6 @@ def test_a_folder_read_twice_through_links_counts_each_take_once(tmp_path):
 
 @needs_data
 def test_a_damaged_feature_cache_is_computed_again(tmp_path):
-    from ml import train
 
     path = os.path.join(DATA, "Actor_01", "03-01-05-02-01-01-01.flac")
     cache = str(tmp_path / "cache")
