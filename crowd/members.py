@@ -96,7 +96,7 @@ def blinks(duration_s: float, member: Temperament, fps: float) -> tuple:
 
 # How the crowd's mood is read from the speaker's probabilities (measured by bench/fidelity.py on held-out voices).
 FULL_AT = 2.0   # an emotion shows fully once it is this many times as likely as chance (after the contrast)
-MARGIN = 0.15   # another emotion takes the lead only when its evidence is ahead by this much (bench/fidelity_sweep.py)
+MARGIN = 0.15   # another emotion leads only once its evidence is this much ahead (README: What the crowd shows)
 RUNNER_UP = 0.3  # emotions that do not lead still show, this much of their evidence
 
 
