@@ -88,10 +88,21 @@ VROID_PREFIX = "Fcl_"
 
 
 @lru_cache(maxsize=4096)  # a crowd's faces share their names: a stadium asks for the same few thousand times
+def vroid_part(name: str) -> str | None:
+    """The VRoid name in a shape key's name ("Fcl_ALL_Joy", also after a VRM 0.x export's mesh prefix as in
+    "Face.M_F00_000_00_Fcl_ALL_Joy"), or None."""
+    low, prefix = name.lower(), VROID_PREFIX.lower()
+    if low.startswith(prefix):
+        return name
+    at = max(low.rfind("_" + prefix), low.rfind("." + prefix))
+    return name[at + 1:] if at >= 0 else None
+
+
 def plain(name: str) -> str:
     """A shape-key name as spelled loosely: case and separators ignored, a side suffix (_L, .R, ...) spelled out.
-    "mouthSmile.L", "Mouth_Smile_L" and "mouthSmileLeft" are the same name."""
-    text = name.strip()
+    "mouthSmile.L", "Mouth_Smile_L" and "mouthSmileLeft" are the same name. A VRM 0.x export's mesh prefix is
+    dropped: "Face.M_F00_000_00_Fcl_ALL_Joy" is VRoid's "Fcl_ALL_Joy"."""
+    text = vroid_part(name.strip()) or name.strip()
     for sep in ("_", ".", " ", "-"):
         for side, word in (("L", "Left"), ("R", "Right")):
             if text.endswith(sep + side) or text.endswith(sep + side.lower()):
@@ -108,7 +119,7 @@ def detect(names) -> str | None:
         have = {same(n) for n in names}
         scores = {"ARKIT": len(have & {same(n) for n in ARKIT_52}),
                   "FACESHIFT": len(have & {same(n) for n in FACESHIFT_NAMES}),
-                  "VROID": sum(n.lower().startswith(VROID_PREFIX.lower()) for n in names)}
+                  "VROID": sum(vroid_part(n) is not None for n in names)}
         if scores["ARKIT"] >= len(ARKIT_52) // 2:
             return "ARKIT"  # VRoid models made for "Perfect Sync" carry the 52 ARKit keys too: the finer ones
         kind = max(scores, key=scores.get)

@@ -32,6 +32,14 @@ def test_naming_is_detected_from_the_keys():
     assert match(["mouthSmileLeft", "jawOpen", "tongueOut"], ["Mouth_Smile_L", "JawOpen"]) == {
         "mouthSmileLeft": "Mouth_Smile_L", "jawOpen": "JawOpen"}
     assert match(["jawOpen"], ["jaw_open", "JawOpen"]) == {}  # two candidates: neither is guessed
+    # A VRM 0.x export puts the mesh's name before VRoid's: Face.M_F00_000_00_Fcl_ALL_Joy
+    vrm0 = [f"Face.M_F00_000_00_{n}" for n in VROID_FACE]
+    assert detect(["Basis", *vrm0]) == "VROID"
+    assert match(["Fcl_ALL_Joy", VROID_FACE[0], "Fcl_HA_Nope"], vrm0) == {
+        "Fcl_ALL_Joy": "Face.M_F00_000_00_Fcl_ALL_Joy", VROID_FACE[0]: f"Face.M_F00_000_00_{VROID_FACE[0]}"}
+    assert detect(["Basis", "Face.M_F00_000_00_Fcl_ALL_Joy", "Face.M_F00_000_00_Fcl_ALL_Angry",
+                   "Face.M_F00_000_00_Fcl_ALL_Sorrow"]) == "VROID"
+    assert detect(["Basis", "MyFcl_Joy", "Fclean", "Fcl"]) is None  # "Fcl_" only after a separator or first
 
 
 def _face(collection, name: str, shape_keys, x: float = 0.0):
@@ -92,6 +100,23 @@ def test_a_mixed_crowd_in_one_click(addon, mixed):
     assert ARKIT_FACE[-6] in lacking[0] and "Faceshift" not in " ".join(lacking)
     assert any("no naming the tool knows" in n and "Prop" in n for n in result.notes)
     assert not face_curves(addon, collection.objects["Prop"])
+
+
+@needs_audio
+def test_a_vrm0_export_animates_as_vroid(addon, empty_scene):
+    """The names a VRM 0.x import carries (the mesh's name first) are VRoid's: detected and keyed, no setup."""
+    demo, job = sub(addon, "blender.demo"), sub(addon, "blender.job")
+    collection = bpy.data.collections.new("Vrm0")
+    empty_scene.collection.children.link(collection)
+    prefix = "Face.M_F00_000_00_"
+    _face(collection, "Vrm0", [prefix + n for n in VROID_FACE])
+    strip = demo.add_speech(empty_scene)
+    assert job.rig_kinds(collection) == {"VROID": 1}
+    result = job.animate(empty_scene, job.Settings(strip=strip.name, faces=collection.name))
+    assert result.faces == ["Vrm0"]
+    curves = face_curves(addon, collection.objects["Vrm0"], with_blinks=True)
+    assert set(curves) == {prefix + k for row in VROID.values() for k in row} | {prefix + k for k in BLINKS["VROID"]}
+    assert max(v.max() for _f, v in curves.values()) > 0.1
 
 
 @needs_audio
