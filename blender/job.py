@@ -389,7 +389,7 @@ def write_steps(job: Job, timeline: Timeline):
     result = Result(frames=frames, timeline=timeline, notes=list(job.notes) + [
         f"'{sound.label}': {note}" for note in timeline.notes], keys_per_face=len(frames),
                     duration_s=timeline.duration_s)
-    nla, yours, copied, hidden, placed = [], [], [], [], []
+    nla, yours, copied, hidden, placed, over = [], [], [], [], [], []
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
     objects = _objects_by_name()
     for n, plan in enumerate(job.faces):
@@ -424,6 +424,7 @@ def write_steps(job: Job, timeline: Timeline):
             nla.append(name)
         yours += [f"{name}: {shape_key}" for shape_key in written.kept]
         hidden += [f"{name}: {shape_key}" for shape_key in written.hidden]
+        over += [f"{name}: {shape_key}" for shape_key in written.over]
         if written.copied:
             copied.append(name)
         if written.placed:
@@ -445,6 +446,11 @@ def write_steps(job: Job, timeline: Timeline):
         result.notes.append(f"{len(hidden)} shape key{'s are' if many else ' is'} keyed in your own action too, which "
                             f"plays over that track: {'their' if many else 'its'} reaction will not show there "
                             f"({_names(hidden)})")
+    if over:
+        many = len(over) > 1
+        result.notes.append(f"{len(over)} shape key{'s are' if many else ' is'} keyed in your NLA strips too: the "
+                            f"reaction plays over {'them' if many else 'it'} (Remove Audience Keys gives yours back) "
+                            f"({_names(over)})")
     if yours:
         result.notes.append(f"kept {len(yours)} curves you edited or keyed yourself, not re-animated "
                             f"({_names(yours)}); delete a curve to let Animate write it again")

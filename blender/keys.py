@@ -45,6 +45,7 @@ class Written:
     dropped: list = field(default_factory=list)  # the tool's curves of the run before that this run did not write
     notes: list = field(default_factory=list)    # what else the artist should know
     placed: bool = False                         # the artist moved, scaled or repeated the tool's NLA strip: kept
+    over: list = field(default_factory=list)     # written in the active action, over the artist's NLA strips' keys
 
 
 def shape_key_path(name: str) -> str:
@@ -173,14 +174,20 @@ def _write(datablock, name: str, group: str, curves: dict) -> Written:
     start = min((int(f[0]) for f, _v in curves.values() if len(f)), default=1)
     action, strip, copied, shift = _ensure_action(datablock, name, start)
     kept, dropped = _replace_curves(action, datablock, group, curves)
-    hidden, placed = [], False
+    hidden, placed, over = [], False, []
+    anim = datablock.animation_data
     if strip is not None:
         _fit_nla_strip(strip, action, shift)
         placed = abs(shift) > 1e-4 or strip.scale != 1.0 or strip.repeat != 1.0
-        active = datablock.animation_data.action
-        theirs = {fc.data_path for fc in compat.existing_fcurves(active)} if active is not None else set()
+        theirs = {fc.data_path for fc in compat.existing_fcurves(anim.action)} if anim.action is not None else set()
         hidden = [path for path in curves if path in theirs and path not in kept]
-    return Written("NLA" if strip is not None else "ACTIVE", kept, copied, hidden, dropped, placed=placed)
+    elif len(anim.nla_tracks):  # the artist's animation pushed down to the NLA: the active action plays over it
+        theirs = {fc.data_path for track in anim.nla_tracks if not track.mute for s in track.strips
+                  if s.action is not None and not s.mute and not is_ours(s.action)
+                  for fc in compat.existing_fcurves(s.action)}
+        over = [path for path in curves if path in theirs and path not in kept]
+    return Written("NLA" if strip is not None else "ACTIVE", kept, copied, hidden, dropped, placed=placed,
+                   over=over)
 
 
 # The tool's curves are Bezier with auto-clamped handles and no handle smoothing: each key's handles follow its
@@ -292,6 +299,7 @@ def write_face(key, face_name: str, curves: dict) -> Written:
         _restore_rest(key, keep=set(_json(key, REST, {})) - gone)
     written.kept = _shape_key_names(key, written.kept)
     written.hidden = _shape_key_names(key, written.hidden)
+    written.over = _shape_key_names(key, written.over)
     return written
 
 

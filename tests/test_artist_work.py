@@ -230,6 +230,32 @@ def test_the_artists_own_keys_on_the_same_shape_key_are_said_to_win(addon, demo_
     assert list(frames) == [1, 60] and list(np.round(values, 3)) == [0.0, 0.9]
 
 
+def test_the_artists_nla_strips_under_the_reaction_are_named(addon, demo_scene):
+    """The artist pushed their smile down to the NLA (no active action): the tool's action becomes the active one and
+    plays over that strip, so the note says so; the strip stays theirs and plays again after Remove."""
+    scene, faces, strip = demo_scene
+    obj = faces.objects[0]
+    key = obj.data.shape_keys
+    block = key.key_blocks["mouthSmileLeft"]
+    for frame, value in ((1, 0.9), (100, 0.9)):
+        block.value = value
+        block.keyframe_insert("value", frame=frame)
+    anim = key.animation_data
+    theirs = anim.action
+    track = anim.nla_tracks.new()
+    sub(addon, "blender.compat").new_nla_strip(track, theirs.name, 1, theirs, key)
+    anim.action = None
+    job = sub(addon, "blender.job")
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    over = [n for n in result.notes if "keyed in your NLA strips" in n]
+    assert len(over) == 1 and f"{obj.name}: mouthSmileLeft" in over[0] and over[0].startswith("1 shape key is")
+    assert track.strips[0].action == theirs and anim.action is not theirs
+    bpy.ops.audience.clear(faces=faces.name)
+    assert anim.action is None and track.strips[0].action == theirs
+    scene.frame_set(60)
+    assert block.value == pytest.approx(0.9, abs=1e-4)
+
+
 def test_a_curve_whose_extrapolation_modifiers_or_mute_changed_is_the_artists(addon, demo_scene):
     """Hostile t2: the artist set a tool curve to linear extrapolation (or added a modifier, or muted it): it is
     theirs from then on, kept by a re-run and by Remove, with a note."""
