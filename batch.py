@@ -174,6 +174,8 @@ def run_shot(args, show=say, progress=None) -> dict:
               *(("a file the .blend uses", path) for path in bpy.utils.blend_paths(absolute=True))]
     progress = progress or Printer()
     started = time.perf_counter()
+    if not (args.output or args.report or args.csv):
+        print("warning: no --output, --report or --csv: the animation is not saved anywhere", file=sys.stderr)
     with cli.Outputs({"--output": args.output, "--report": args.report, "--csv": args.csv}, inputs) as out:
         try:
             result = job.animate(scene, options, progress)
@@ -496,6 +498,12 @@ def run(argv) -> int:
 
 
 def main() -> int:
+    ours = {option for action in parser()._actions for option in action.option_strings if option != "--help"}
+    if "--" not in sys.argv and any(a.split("=")[0] in ours for a in sys.argv):
+        # Blender reads every option before "--" as its own: ours would never arrive
+        print("error: batch.py's options go after \"--\": blender -b scene.blend -P batch.py -- --strip ... "
+              "(see batch.py -- --help)", file=sys.stderr)
+        return 1
     return cli.run(run, sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else [])
 
 

@@ -120,7 +120,11 @@ _NEWER = ("class_prior",)  # fed by only when present: models saved before it st
 
 def fingerprint(meta: dict) -> str:
     fields = {key: meta.get(key) for key in _FED_BY if key in meta or key not in _NEWER}
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, allow_nan=False).encode()).hexdigest()
+    try:
+        text = json.dumps(fields, sort_keys=True, allow_nan=False)
+    except ValueError:  # NaN or infinity somewhere in them: no model writes that
+        raise ModelError("model metadata holds NaN or infinity: edited or damaged; reinstall the model") from None
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _read_file(path: str, what: str, most: int) -> bytes:
@@ -144,6 +148,8 @@ def read_metadata(meta_path: str) -> dict:
         meta = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ModelError(f"model metadata {os.path.basename(meta_path)} is not valid JSON ({e})") from None
+    except RecursionError:
+        raise ModelError(f"model metadata {os.path.basename(meta_path)} is nested too deeply to be a model's") from None
     if not isinstance(meta, dict):
         raise ModelError("model metadata must be a JSON object")
     version = meta.get("format_version")

@@ -29,6 +29,20 @@ def test_help_lists_the_options():
         assert option in res.stdout
 
 
+def test_options_before_the_double_dash_are_said_to_go_after_it(tmp_path):
+    """Blender keeps what comes before "--" for itself: a TD who leaves it out is told, not that --strip is missing."""
+    res = subprocess.run([sys.executable, os.path.join(ROOT, "batch.py"), "--strip", "Speech", "--faces", "Audience"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 1 and res.stderr.strip().splitlines()[-1].startswith('error: batch.py\'s options go after "--"')
+
+
+@needs_audio
+def test_a_run_that_saves_nothing_says_so(addon, demo_blend):
+    res = batch("--blend", demo_blend, "--strip", "Speech", "--faces", "Audience")
+    assert res.returncode == 0, res.stderr
+    assert "warning: no --output, --report or --csv: the animation is not saved anywhere" in res.stderr
+
+
 @needs_audio
 def test_batch_animates_saves_and_reports(addon, demo_blend, tmp_path):
     out, report, csv_path = tmp_path / "out.blend", tmp_path / "report.json", tmp_path / "timeline.csv"

@@ -315,6 +315,18 @@ def test_metadata_that_is_not_json(model_copy):
     (model_copy / "emotion_model.json").write_bytes(b"\x80\x00garbage")
     with pytest.raises(ModelError, match="not valid JSON"):
         EmotionModel.load(str(model_copy))
+    (model_copy / "emotion_model.json").write_text("[" * 100000 + "]" * 100000)
+    with pytest.raises(ModelError, match="nested too deeply"):
+        EmotionModel.load(str(model_copy))
+
+
+def test_metadata_holding_nan_is_refused(model_copy):
+    path = model_copy / "emotion_model.json"
+    meta = json.loads(path.read_text())
+    meta["speaker_normalisation"]["note"] = float("nan")
+    path.write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="NaN or infinity"):
+        EmotionModel.load(str(model_copy))
 
 
 @needs_data
@@ -429,7 +441,7 @@ def test_the_class_prior_weighs_calibrated_probabilities():
     assert q[0].argmax() == 0 and p[1].argmax() == q[1].argmax() == 1  # a tie goes to neutral; a clear calm stays
     assert np.array_equal(calibrated(m, 2.0), softmax(m, 2.0))
     shipped = EmotionModel.load()
-    assert shipped.prior == train.PRIOR and shipped.prior[EMOTIONS.index("calm")] == 0.5
+    assert shipped.prior == train.PRIOR and shipped.prior[EMOTIONS.index("calm")] == train.CLASS_PRIOR["calm"] < 1
     z = np.zeros((3, len(shipped.feature_names)), np.float32)
     assert np.allclose(shipped.predict_proba(z), calibrated(shipped.margins(z), shipped.temperature, train.PRIOR))
 
