@@ -452,7 +452,8 @@ def write_steps(job: Job, timeline: Timeline):
                             f"reaction plays over {'them' if many else 'it'} (Remove Audience Keys gives yours back) "
                             f"({_names(over)})")
     if yours:
-        result.notes.append(f"kept {len(yours)} curves you edited or keyed yourself, not re-animated "
+        result.notes.append(f"kept {len(yours)} curve{'s' if len(yours) > 1 else ''} you edited or keyed yourself, "
+                            "not re-animated "
                             f"({_names(yours)}); delete a curve to let Animate write it again")
     if placed:
         result.notes.append(f"kept where you put the tool's NLA strip (moved, scaled or repeated) on {len(placed)} "
@@ -502,5 +503,6 @@ def clear(scene, collection_name: str) -> tuple:
         kept += [f"Speech Emotion: {path}" for path in edited]
         notes += said
     if kept:
-        notes.insert(0, f"kept {len(kept)} curves you edited or keyed yourself ({_names(kept)})")
+        notes.insert(0, f"kept {len(kept)} curve{'s' if len(kept) > 1 else ''} you edited or keyed yourself "
+                        f"({_names(kept)})")
     return cleared, notes
