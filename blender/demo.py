@@ -245,6 +245,7 @@ def build_demo_scene(scene=None, rows: int = 3, per_row: int = 4, speech: str = 
     first, after = compat.strip_range(strip)
     scene.frame_start, scene.frame_end = first, after - 1
     compat.play_in_sync_with_sound(scene)
+    strip.sound.pack()  # inside the .blend: a copy of the file elsewhere still plays and animates
     return collection, strip
 
 

@@ -36,7 +36,8 @@ def main() -> int:
         png = os.path.join(out, "demo.png")
         frame = demo.open_eyes_frame(faces, demo.most_expressive_frame(faces), 6)
         demo.render_still(scene, png, frame, engine="WORKBENCH", samples=16)
-        print(f"rendered {png}")
+        seconds = (frame - scene.frame_start) / (scene.render.fps / scene.render.fps_base)
+        print(f"rendered {png}: frame {frame}, {seconds:.1f} s into the speech")
     return 0
 
 

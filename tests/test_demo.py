@@ -1,4 +1,5 @@
 """The demo audience's faces: every shape key moves its own feature and nothing else."""
+import os
 import numpy as np
 import pytest
 import bpy
@@ -88,6 +89,10 @@ def test_the_demo_face_has_every_key_the_arkit_preset_names(face):
     assert bpy.data.materials  # coloured: skin, eyes, hair, clothes
 
 
+def compat_strip(addon, scene):
+    return sub(addon, "blender.compat").sequencer_strips(scene)[0]
+
+
 def test_demo_blend_plays_in_sync_with_the_sound(addon, empty_scene, tmp_path):
     from conftest import HAS_AUDIO
 
@@ -97,8 +102,12 @@ def test_demo_blend_plays_in_sync_with_the_sound(addon, empty_scene, tmp_path):
     faces, strip = demo.build_demo_scene(empty_scene, rows=1, per_row=2)
     path = str(tmp_path / "demo.blend")
     bpy.ops.wm.save_as_mainfile(filepath=path)
-    bpy.ops.wm.open_mainfile(filepath=path)
+    moved = tmp_path / "elsewhere" / "deeper"  # a copy in another folder keeps its sound: it is packed
+    moved.mkdir(parents=True)
+    os.replace(path, moved / "demo.blend")
+    bpy.ops.wm.open_mainfile(filepath=str(moved / "demo.blend"))
     scene = bpy.context.scene
+    assert compat_strip(addon, scene).sound.packed_file is not None
     assert scene.sync_mode == "AUDIO_SYNC" and scene.use_audio_scrub
     compat = sub(addon, "blender.compat")
     first, after = compat.strip_range(compat.sequencer_strips(scene)[0])
