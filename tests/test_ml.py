@@ -430,7 +430,7 @@ def test_which_classes_a_corpus_without_them_still_judges():
 
 
 def test_the_class_prior_weighs_calibrated_probabilities():
-    """calibrated(): softmax(m / T), each class weighed by the prior and renormalised; the shipped model halves calm."""
+    """calibrated(): softmax(m / T), each class weighed by the prior and renormalised; the shipped model weighs calm down."""
     from ml.model import calibrated
 
     m = np.array([[2.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
