@@ -87,7 +87,6 @@ VROID_PREFIX = "Fcl_"
 # still counts, a viseme rig's lone "CH" does not.
 
 
-@lru_cache(maxsize=4096)  # a crowd's faces share their names: a stadium asks for the same few thousand times
 def vroid_part(name: str) -> str | None:
     """The VRoid name in a shape key's name ("Fcl_ALL_Joy", also after a VRM 0.x export's mesh prefix as in
     "Face.M_F00_000_00_Fcl_ALL_Joy"), or None."""
@@ -98,6 +97,7 @@ def vroid_part(name: str) -> str | None:
     return name[at + 1:] if at >= 0 else None
 
 
+@lru_cache(maxsize=4096)  # a crowd's faces share their names: a stadium asks for the same few thousand times
 def plain(name: str) -> str:
     """A shape-key name as spelled loosely: case and separators ignored, a side suffix (_L, .R, ...) spelled out.
     "mouthSmile.L", "Mouth_Smile_L" and "mouthSmileLeft" are the same name. A VRM 0.x export's mesh prefix is
