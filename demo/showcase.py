@@ -5,9 +5,9 @@
 
 scripts/showcase.sh runs it after bench/fidelity.py, so one command remakes every figure and picture.
 
-The speech is demo/speech.ogg (demo/make_speech.py: RAVDESS actor 08, emotion blocks). It is analysed by the
+The speech is demo/speech.ogg (demo/make_speech.py: RAVDESS actor 15, emotion blocks). It is analysed by the
 held-out model that never heard that actor (ml.heldout: the recipe of the model in models/, the fold that left
-actor 08 out), never by the shipped model, which was trained on them. The crowd is the demo audience at Animate
+actor 15 out), never by the shipped model, which was trained on them. The crowd is the demo audience at Animate
 Audience's default settings. The moments shown are fixed by rule, not picked for looks: one second before each
 block ends (the crowd has heard the most of it then), moved by at most a quarter second to where the fewest eyes
 are mid-blink. Stills are rendered with Cycles (denoised), the video with Workbench, both on the CPU.
@@ -39,7 +39,7 @@ def moments(blocks: list, first_frame: int, fps: float) -> list:
 
 
 def contact_sheet(path: str, stills: list, timeline, mood: np.ndarray, blocks: list, fps: float,
-                  first_frame: int) -> None:
+                  first_frame: int, speaker: str) -> None:
     """Stills in two rows (labelled with the time and the speaker's emotion) over the emotion timeline."""
     import matplotlib
 
@@ -91,7 +91,8 @@ def contact_sheet(path: str, stills: list, timeline, mood: np.ndarray, blocks: l
     ax.set_xlabel("seconds        band under the chart: the emotion the crowd shows (stronger colour, stronger "
                   "expression)", labelpad=20, fontsize=11)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=8, frameon=False, fontsize=12)
-    fig.suptitle("The demo audience hears RAVDESS actor 08 (a model that never heard them): five moments",
+    actor = speaker.split("-")[-1]
+    fig.suptitle(f"The demo audience hears RAVDESS actor {actor} (a model that never heard them): five moments",
                  fontsize=17, x=0.03, ha="left")
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -150,7 +151,7 @@ def main(argv=None) -> int:
             stills.append((image, block, frame, (timeline.classes[top], float(timeline.probs[at, top]))))
             print(f"moment {n + 1}: frame {frame}, speaker {block['emotion']}, {time.time() - start:.0f} s")
         sheet = os.path.join(work, "showcase.png")
-        contact_sheet(sheet, stills, timeline, mood, speech["blocks"], fps, first)
+        contact_sheet(sheet, stills, timeline, mood, speech["blocks"], fps, first, speech["speaker"])
         os.replace(sheet, os.path.join(args.out, "showcase.png"))
         print(f"wrote {os.path.join(args.out, 'showcase.png')}")
         if args.video:

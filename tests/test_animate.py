@@ -301,14 +301,21 @@ def test_stagger_by_distance_from_the_speaker(addon, demo_scene):
     podium.location = (0.0, -30.0, 0.0)
     scene.collection.objects.link(podium)
 
-    def first_move(obj):
-        frames, values = face_curves(addon, obj)["browDownLeft"]
-        return frames[np.argmax(values > 0.02)]
+    def first_moves():
+        out = {}
+        for obj in faces.objects:
+            frames, values = face_curves(addon, obj)["browDownLeft"]
+            out[obj.name] = frames[np.argmax(values > 0.02)]
+        return out
 
+    animate(strip=strip.name, faces=faces.name)
+    alone = first_moves()
     animate(strip=strip.name, faces=faces.name, speaker="Podium", stagger=0.5)
+    later = {name: frame - alone[name] for name, frame in first_moves().items()}  # each member's own delay aside
     rows = sorted(faces.objects, key=lambda o: o.location.y)
     front, back = rows[:3], rows[3:]
-    assert min(first_move(o) for o in back) > max(first_move(o) for o in front)
+    assert min(later[o.name] for o in front) > 0
+    assert min(later[o.name] for o in back) > max(later[o.name] for o in front)
     with pytest.raises(RuntimeError, match="no object named 'Nobody'"):
         animate(strip=strip.name, faces=faces.name, speaker="Nobody")
 
