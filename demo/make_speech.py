@@ -11,7 +11,8 @@ normal ones), silences trimmed to short pauses (ml.blocks). The clips stay under
 Actor 15 was picked among the 20 because the crowd reads most clearly for them: with the held-out model that never
 heard them (ml.heldout, fold 5 of 5) and the default settings, the crowd's leading emotion in the second half of
 the happy, angry, sad and surprised blocks is that block's 83-100 % of the time (actor 08, the demo before, 0 % in
-happy). bench/fidelity.py judges all 20 actors.
+happy), heard from the corpus's files; this Ogg Vorbis file is heard differently in the surprised block (angry).
+bench/fidelity.py judges all 20 actors.
 """
 from __future__ import annotations
 
