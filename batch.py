@@ -174,8 +174,6 @@ def run_shot(args, show=say, progress=None) -> dict:
               *(("a file the .blend uses", path) for path in bpy.utils.blend_paths(absolute=True))]
     progress = progress or Printer()
     started = time.perf_counter()
-    if not (args.output or args.report or args.csv):
-        print("warning: no --output, --report or --csv: the animation is not saved anywhere", file=sys.stderr)
     with cli.Outputs({"--output": args.output, "--report": args.report, "--csv": args.csv}, inputs) as out:
         try:
             result = job.animate(scene, options, progress)
@@ -205,6 +203,8 @@ def run_shot(args, show=say, progress=None) -> dict:
     written = [path for path in (args.output, args.report, args.csv) if path]
     for path in written:
         show(f"wrote {path}")
+    if not written:  # said at the end, so a failed run still says only its error
+        print("warning: no --output, --report or --csv: the animation is not saved anywhere", file=sys.stderr)
     return {"faces": len(result.faces), "keys": result.keys_written, "seconds": time.perf_counter() - started,
             "outputs": written, "notes": len(result.notes)}
 
