@@ -102,7 +102,8 @@ def plain(name: str) -> str:
     """A shape-key name as spelled loosely: case and separators ignored, a side suffix (_L, .R, ...) spelled out.
     "mouthSmile.L", "Mouth_Smile_L" and "mouthSmileLeft" are the same name. A VRM 0.x export's mesh prefix is
     dropped: "Face.M_F00_000_00_Fcl_ALL_Joy" is VRoid's "Fcl_ALL_Joy"."""
-    text = vroid_part(name.strip()) or name.strip()
+    text = name.strip()
+    text = vroid_part(text) or text
     for sep in ("_", ".", " ", "-"):
         for side, word in (("L", "Left"), ("R", "Right")):
             if text.endswith(sep + side) or text.endswith(sep + side.lower()):

@@ -20,8 +20,7 @@ def main(argv=None) -> int:
 
 
 def _main(argv) -> int:
-    about = " ".join(__doc__.split(":", 1)[1].split("\n\n")[0].split())  # the docstring's first paragraph
-    parser = cli.Parser(prog="python -m ml.predict", description=about)
+    parser = cli.Parser(prog="python -m ml.predict", description=__doc__.split(":", 1)[1].split("\n\n")[0].strip())
     parser.add_argument("audio", help="speech recording (wav, flac, ogg, mp3, ...)")
     parser.add_argument("--model", default=DEFAULT_MODEL_DIR, help="model folder or its emotion_model.json")
     parser.add_argument("--smoothing", type=settings.parse("smoothing"), default=1.0,
