@@ -180,8 +180,12 @@ def remove_fcurves(action, fcurves) -> None:
 # keys; where it differs, foreach_get/foreach_set are used. Only the frame and value of keys that exist are ever
 # set this way (what foreach_set("co") sets), and FCurve.update() follows, as after foreach_set.
 KEY_KINDS = ("interpolation", "handle_left_type", "handle_right_type")
-_BEZTRIPLE = np.dtype({"names": ["co", *KEY_KINDS], "formats": [(np.float32, (2,)), np.uint8, np.uint8, np.uint8],
-                       "offsets": [12, 48, 49, 50], "itemsize": 72})  # vec[1][0:2], ipo, h1, h2
+# What the artist marks on a key without moving it: its type (Breakdown, Extreme...) and easing. The tool writes
+# Keyframe and Automatic easing (0 and 0); anything else is told apart from that alone.
+KEY_MARKS = ("type", "easing")
+_BEZTRIPLE = np.dtype({"names": ["co", *KEY_KINDS, *KEY_MARKS],
+                       "formats": [(np.float32, (2,)), np.uint8, np.uint8, np.uint8, np.uint8, np.uint8],
+                       "offsets": [12, 48, 49, 50, 54, 55], "itemsize": 72})  # vec[1][0:2], ipo, h1, h2, hide, easing
 _direct = None  # None: not probed yet; then True (the keys' array) or False (foreach_get/foreach_set)
 
 
@@ -200,6 +204,7 @@ class Keys(NamedTuple):
     co: np.ndarray       # float32 [frame, value, frame, value, ...]
     kinds: np.ndarray    # int32 [3, keys], or [3, 1] when uniform: interpolation, left and right handle type
     uniform: np.ndarray  # bool [3]: every key of the curve has the first key's kind
+    marks: bytes = b""   # the keys' type and easing ([2, keys] int32 bytes), empty when all are as the tool writes
 
 
 def keyframe_arrays(fcurves) -> list:
@@ -210,7 +215,7 @@ def keyframe_arrays(fcurves) -> list:
     """
     counts = np.array([len(fc.keyframe_points) for fc in fcurves], dtype=np.int64)
     if not reads_keys_directly():
-        return [_keys(*_foreach_get_arrays(fc.keyframe_points, n)) for fc, n in zip(fcurves, counts)]
+        return [_keys(*_foreach_get_arrays(fc.keyframe_points, n, marks=True)) for fc, n in zip(fcurves, counts)]
     size = _BEZTRIPLE.itemsize
     rows = np.empty((int(counts.sum()), size), dtype=np.uint8)
     at = rows.ctypes.data
@@ -219,20 +224,28 @@ def keyframe_arrays(fcurves) -> list:
             ctypes.memmove(at, fc.keyframe_points[0].as_pointer(), int(n) * size)
             at += int(n) * size
     co_at, kinds_at = _BEZTRIPLE.fields["co"][1], _BEZTRIPLE.fields[KEY_KINDS[0]][1]
+    marks_at = _BEZTRIPLE.fields[KEY_MARKS[0]][1]
     co = rows[:, co_at:co_at + 8].copy().view(np.float32).ravel()
     kinds = rows[:, kinds_at:kinds_at + len(KEY_KINDS)]
+    marks = rows[:, marks_at:marks_at + len(KEY_MARKS)]
     ends = np.cumsum(counts)
     starts = ends - counts
-    if len(kinds) and (kinds == kinds[0]).all():  # as written: every key of every curve of one kind
+    if not marks.any():  # as written: no key marked
+        marks = None
+    else:
+        marks = marks.T.astype(np.int32)
+    if len(kinds) and (kinds == kinds[0]).all() and marks is None:  # as written: every key of one kind
         first = kinds[0].astype(np.int32)[:, None]
         same = np.ones(len(KEY_KINDS), dtype=bool)
         return [Keys(co[2 * a:2 * b], first, same if b > a else ~same) for a, b in zip(starts, ends)]
     kinds = kinds.T.astype(np.int32)
-    return [_keys(co[2 * a:2 * b], kinds[:, a:b]) for a, b in zip(starts, ends)]
+    return [_keys(co[2 * a:2 * b], kinds[:, a:b], None if marks is None else marks[:, a:b])
+            for a, b in zip(starts, ends)]
 
 
-def _keys(co: np.ndarray, kinds: np.ndarray) -> Keys:
-    return Keys(co, kinds, (kinds == kinds[:, :1]).all(axis=1) if kinds.shape[1] else np.zeros(len(kinds), bool))
+def _keys(co: np.ndarray, kinds: np.ndarray, marks: np.ndarray | None = None) -> Keys:
+    uniform = (kinds == kinds[:, :1]).all(axis=1) if kinds.shape[1] else np.zeros(len(kinds), bool)
+    return Keys(co, kinds, uniform, marks.tobytes() if marks is not None and marks.any() else b"")
 
 
 def set_keyframe_co(fcurve, co: np.ndarray) -> None:
@@ -248,13 +261,15 @@ def set_keyframe_co(fcurve, co: np.ndarray) -> None:
         points.foreach_set("co", co)
 
 
-def _foreach_get_arrays(points, n: int) -> tuple:
+def _foreach_get_arrays(points, n: int, marks: bool = False) -> tuple:
     co = np.empty(2 * n, dtype=np.float32)
     points.foreach_get("co", co)
-    kinds = np.empty((len(KEY_KINDS), n), dtype=np.int32)
-    for i, kind in enumerate(KEY_KINDS):
-        points.foreach_get(kind, kinds[i])
-    return co, kinds
+    names = KEY_KINDS + KEY_MARKS if marks else KEY_KINDS
+    values = np.empty((len(names), n), dtype=np.int32)
+    for i, name in enumerate(names):
+        points.foreach_get(name, values[i])
+    kinds = values[:len(KEY_KINDS)]
+    return (co, kinds, values[len(KEY_KINDS):]) if marks else (co, kinds)
 
 
 def reads_keys_directly() -> bool:
@@ -281,15 +296,19 @@ def _probe_layout() -> bool:
         points = fcurve.keyframe_points
         points.add(3)
         points.foreach_set("co", np.array([1.0, 0.25, 7.5, -3.0, 12.0, 9.5], dtype=np.float32))
-        for point, ipo, left, right in zip(points, ("CONSTANT", "LINEAR", "BEZIER"), ("FREE", "VECTOR", "ALIGNED"),
-                                           ("AUTO", "ALIGNED", "VECTOR")):
+        for point, ipo, left, right, kind, easing in zip(
+                points, ("CONSTANT", "LINEAR", "BEZIER"), ("FREE", "VECTOR", "ALIGNED"), ("AUTO", "ALIGNED", "VECTOR"),
+                ("KEYFRAME", "BREAKDOWN", "EXTREME"), ("EASE_IN", "AUTO", "EASE_IN_OUT")):
             point.interpolation, point.handle_left_type, point.handle_right_type = ipo, left, right
+            point.type, point.easing = kind, easing
         if points[1].as_pointer() - points[0].as_pointer() != _BEZTRIPLE.itemsize:
             return False
         rows = _key_rows(points, 3)
-        co, kinds = _foreach_get_arrays(points, 3)
+        co, kinds, marks = _foreach_get_arrays(points, 3, marks=True)
         if not (len(set(kinds[0].tolist())) == 3 and np.array_equal(rows["co"].ravel(), co)
-                and all(np.array_equal(rows[kind], kinds[i]) for i, kind in enumerate(KEY_KINDS))):
+                and all(np.array_equal(rows[kind], kinds[i]) for i, kind in enumerate(KEY_KINDS))
+                and marks[0, 0] == 0 and marks[1, 1] == 0  # what the tool writes reads as 0
+                and all(np.array_equal(rows[mark], marks[i]) for i, mark in enumerate(KEY_MARKS))):
             return False
         rows["co"] = np.array([[2.0, -0.5], [4.0, 0.75], [5.5, 3.0]], dtype=np.float32)
         points.foreach_get("co", co)

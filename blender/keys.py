@@ -76,23 +76,28 @@ def written_curves(action) -> dict:
 
 
 def fingerprint(fcurve) -> str:
-    """What a curve holds: its keys (frame, value, interpolation, handle types), how many modifiers, mute, lock
-    and extrapolation.
+    """What a curve holds: its keys (frame, value, interpolation, handle types, key type and easing), how many
+    modifiers, mute, lock, extrapolation and handle smoothing.
 
-    Moving, adding or deleting a key, dragging a handle (an automatic handle becomes aligned), adding a modifier,
-    muting the curve or extending it (linear extrapolation) changes it. Hiding or selecting it does not: that is
-    how the artist looks at it.
+    Moving, adding or deleting a key, dragging a handle (an automatic handle becomes aligned), marking a key as a
+    breakdown or giving it an easing, adding a modifier, muting the curve, extending it (linear extrapolation) or
+    choosing its Auto Handle Smoothing changes it. Hiding or selecting it does not: that is how the artist looks
+    at it.
     """
     keys = compat.keyframe_arrays([fcurve])[0]
-    return _digest(fcurve, keys.co, _kinds_part(keys))
+    return _digest(fcurve, keys.co, _kinds_part(keys), keys.marks)
 
 
-def _digest(fcurve, co: np.ndarray, kinds: bytes) -> str:
-    """The fingerprint of a curve whose keys are `co` (float32 frame, value pairs) and `kinds` (_kinds_part)."""
+def _digest(fcurve, co: np.ndarray, kinds: bytes, marks: bytes = b"") -> str:
+    """The fingerprint of a curve whose keys are `co` (float32 frame, value pairs), `kinds` (_kinds_part) and
+    `marks` (compat.Keys.marks)."""
     flags = f"{len(fcurve.modifiers)} {fcurve.mute} {fcurve.lock}"
-    if fcurve.extrapolation != "CONSTANT":  # as written: left out, so fingerprints from older files still match
+    # Each of these only when not as written, so fingerprints from older files still match.
+    if fcurve.extrapolation != "CONSTANT":
         flags += f" {fcurve.extrapolation}"
-    flags = flags.encode()
+    if fcurve.auto_smoothing != SMOOTHING:
+        flags += f" smoothing {fcurve.auto_smoothing}"
+    flags = flags.encode() + (b" marks " + marks if marks else b"")
     return hashlib.sha256(b"".join((co.tobytes(), kinds, flags))).hexdigest()[:20]
 
 
@@ -209,7 +214,7 @@ def _sort_curves(action) -> tuple:
     for fc, path in zip(fcurves, paths):
         if path in written:
             keys = read.get(fc.as_pointer())
-            if keys is None or _digest(fc, keys.co, _kinds_part(keys)) == written[path]:
+            if keys is None or _digest(fc, keys.co, _kinds_part(keys), keys.marks) == written[path]:
                 ours[path] = (fc, keys)
                 continue
             edited.append(path)
@@ -240,9 +245,7 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
     reused = {fc.data_path for fc, _keys in rewrite}
     new = {path: curve for path, curve in curves.items() if path not in taken | reused and len(curve[0])}
     dropped = [path for path in ours if path not in reused and path not in new]
-    for fc, keys in rewrite:  # the keys keep their kinds
-        if fc.auto_smoothing != SMOOTHING:  # an older version's curve
-            fc.auto_smoothing = SMOOTHING
+    for fc, keys in rewrite:  # the keys keep their kinds (and, being unedited, no marks)
         marks[fc.data_path] = _digest(fc, _set_keys(fc, *curves[fc.data_path]), _kinds_part(keys))
     kinds = None
     for fc, (frames, values) in zip(compat.new_fcurves(action, datablock, list(new), group), new.values()):

@@ -281,6 +281,33 @@ def test_a_curve_whose_extrapolation_modifiers_or_mute_changed_is_the_artists(ad
     assert _fcurve(addon, action, "mouthSmileLeft").extrapolation == "LINEAR"
 
 
+def test_a_breakdown_an_easing_or_a_handle_smoothing_makes_a_curve_the_artists(addon, demo_scene):
+    """Hostile F8: a key marked as a breakdown, a key given an easing and a curve given Auto Handle Smoothing were
+    not in the fingerprint, so a re-run rewrote those curves (a new key count: made anew) and the marks were lost.
+    They are hand edits: the curve is the artist's from then on, kept by a re-run and by Remove."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    obj = faces.objects[0]
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    action = obj.data.shape_keys.animation_data.action
+    _fcurve(addon, action, "mouthSmileLeft").keyframe_points[4].type = "BREAKDOWN"
+    _fcurve(addon, action, "jawOpen").keyframe_points[2].easing = "EASE_IN_OUT"
+    _fcurve(addon, action, "browDownLeft").auto_smoothing = "CONT_ACCEL"
+    edited = ("mouthSmileLeft", "jawOpen", "browDownLeft")
+    before = {name: fcurve_data(_fcurve(addon, action, name)) for name in edited}
+    untouched = fcurve_data(_fcurve(addon, action, "mouthSmileRight"))
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, seed=6, hold=1.0))
+    for name in edited:
+        np.testing.assert_array_equal(fcurve_data(_fcurve(addon, action, name))[1], before[name][1])
+    assert not np.array_equal(fcurve_data(_fcurve(addon, action, "mouthSmileRight"))[1], untouched[1])  # rewritten
+    assert any("kept 3 curves" in n and f"{obj.name}: mouthSmileLeft" in n for n in result.notes), result.notes
+    _n, notes = job.clear(scene, faces.name)
+    assert any("kept 3 curves" in n for n in notes), notes
+    assert _fcurve(addon, action, "mouthSmileLeft").keyframe_points[4].type == "BREAKDOWN"
+    assert _fcurve(addon, action, "jawOpen").keyframe_points[2].easing == "EASE_IN_OUT"
+    assert _fcurve(addon, action, "browDownLeft").auto_smoothing == "CONT_ACCEL"
+
+
 def test_a_rerun_that_drops_a_curve_puts_its_value_back(addon, demo_scene):
     """Hostile t11: the playhead mid-blink, a re-run without blinks (or with a smaller Custom Table) took the curves
     away but left the shape keys at what they last set (eyes shut for the whole shot). Now the values the face had

@@ -37,19 +37,23 @@ def test_the_keys_array_reads_and_sets_what_foreach_does(addon, empty_scene):
         fc.update()
         np.testing.assert_array_equal(fcurve_data(fc)[1], co[1::2].astype(np.float64))
     first = curves[0].keyframe_points
+    assert all(keys.marks == b"" for keys in compat.keyframe_arrays(curves))  # as the tool writes them
     first[2].interpolation, first[4].handle_left_type, first[5].handle_right_type = "LINEAR", "VECTOR", "FREE"
+    first[1].type, first[6].easing = "BREAKDOWN", "EASE_IN"
     for fc, keys in zip(curves, compat.keyframe_arrays(curves)):
-        co, kinds = compat._foreach_get_arrays(fc.keyframe_points, len(fc.keyframe_points))
+        co, kinds, marks = compat._foreach_get_arrays(fc.keyframe_points, len(fc.keyframe_points), marks=True)
         np.testing.assert_array_equal(keys.co, co)
         np.testing.assert_array_equal(keys.kinds, kinds[:, :keys.kinds.shape[1]])  # [3, 1] when all alike
         assert list(keys.uniform) == [bool((row == row[0]).all()) for row in kinds]
+        assert keys.marks == (marks.tobytes() if marks.any() else b"")
+    assert compat.keyframe_arrays(curves)[0].marks != b""
     with pytest.raises(ValueError, match="3 keys for an F-curve of 7"):
         compat.set_keyframe_co(curves[0], np.zeros(6, dtype=np.float32))
     assert not any(a.name.startswith(".audience probe") for a in bpy.data.actions)  # the layout probe left nothing
 
 
 @pytest.mark.parametrize("edit", ["value", "frame", "interpolation", "handle type", "added key", "deleted key",
-                                  "modifier", "muted"])
+                                  "modifier", "muted", "breakdown", "easing", "handle smoothing"])
 def test_every_kind_of_edit_changes_the_fingerprint(addon, empty_scene, edit):
     keys = sub(addon, "blender.keys")
     obj = _faces(addon, empty_scene, 1)[0]
@@ -65,7 +69,9 @@ def test_every_kind_of_edit_changes_the_fingerprint(addon, empty_scene, edit):
      "handle type": lambda: setattr(point, "handle_right_type", "ALIGNED"),
      "added key": lambda: fc.keyframe_points.insert(200, 0.5),
      "deleted key": lambda: fc.keyframe_points.remove(point),
-     "modifier": lambda: fc.modifiers.new("NOISE"), "muted": lambda: setattr(fc, "mute", True)}[edit]()
+     "modifier": lambda: fc.modifiers.new("NOISE"), "muted": lambda: setattr(fc, "mute", True),
+     "breakdown": lambda: setattr(point, "type", "BREAKDOWN"), "easing": lambda: setattr(point, "easing", "EASE_OUT"),
+     "handle smoothing": lambda: setattr(fc, "auto_smoothing", "CONT_ACCEL")}[edit]()
     assert keys.fingerprint(fc) != mark
 
 
