@@ -493,11 +493,15 @@ def clear(scene, collection_name: str) -> tuple:
     scenes.update((s.name, s) for s in bpy.data.scenes if any(o.as_pointer() in shown for o in s.objects))
     check_not_tweaking([(o.name, k) for o, k in faces] + [("Speech Emotion", keys.emotion_object(s))
                                                           for s in scenes.values()])
-    kept, cleared, notes = [], 0, []
-    for (obj, _key), names in zip(faces, keys.clear_faces([key for _obj, key in faces])):
+    kept, cleared, notes, added = [], 0, [], []
+    for (obj, _key), names in zip(faces, keys.clear_faces([key for _obj, key in faces], added)):
         if names is not None:
             cleared += 1
             kept += [f"{obj.name}: {name}" for name in names]
+    if added:
+        what = sorted({thing for _i, things in added for thing in things})
+        notes.append(f"kept the tool's action on {_names([faces[i][0].name for i, _t in added])}, emptied of its "
+                     f"keys: you added {', '.join(what)} to it")
     for each in scenes.values():
         edited, said = keys.clear_emotion(each)
         kept += [f"Speech Emotion: {path}" for path in edited]

@@ -29,6 +29,10 @@ import bpy
 from . import compat
 
 TAG = "audience_reactions"           # custom property on the tool's actions
+# Custom property on the tool's actions: the fingerprints' format. 2: they hold a curve's handle smoothing (before,
+# curves were written with Blender's default smoothing, so a file of then fingerprints without it).
+FORMAT, FINGERPRINT_FORMAT = "audience_reactions_format", 2
+_OWN_PROPERTIES = (TAG, FORMAT)
 REST = "audience_rest_values"        # custom property on a face's Key: {shape key: value before Animate}
 MARKERS = "audience_markers"         # custom property on a scene: [[name, frame], ...] of the tool's markers
 EMOTION_OBJECT_TAG = "audience_emotion"
@@ -88,14 +92,14 @@ def fingerprint(fcurve) -> str:
     return _digest(fcurve, keys.co, _kinds_part(keys), keys.marks)
 
 
-def _digest(fcurve, co: np.ndarray, kinds: bytes, marks: bytes = b"") -> str:
+def _digest(fcurve, co: np.ndarray, kinds: bytes, marks: bytes = b"", old_format: bool = False) -> str:
     """The fingerprint of a curve whose keys are `co` (float32 frame, value pairs), `kinds` (_kinds_part) and
-    `marks` (compat.Keys.marks)."""
+    `marks` (compat.Keys.marks); `old_format`: as an action of before FINGERPRINT_FORMAT 2 holds it."""
     flags = f"{len(fcurve.modifiers)} {fcurve.mute} {fcurve.lock}"
     # Each of these only when not as written, so fingerprints from older files still match.
     if fcurve.extrapolation != "CONSTANT":
         flags += f" {fcurve.extrapolation}"
-    if fcurve.auto_smoothing != SMOOTHING:
+    if fcurve.auto_smoothing != SMOOTHING and not old_format:
         flags += f" smoothing {fcurve.auto_smoothing}"
     flags = flags.encode() + (b" marks " + marks if marks else b"")
     return hashlib.sha256(b"".join((co.tobytes(), kinds, flags))).hexdigest()[:20]
@@ -206,6 +210,7 @@ def _sort_curves(action) -> tuple:
     [paths of the tool's curves edited by hand]). Keys are (co, kinds) as read for the fingerprint; None for
     curves of older files, whose paths alone were noted."""
     written = written_curves(action)
+    old_format = _old_format(action)
     ours, others, edited = {}, [], []
     fcurves = compat.existing_fcurves(action)
     paths = [fc.data_path for fc in fcurves]
@@ -214,7 +219,7 @@ def _sort_curves(action) -> tuple:
     for fc, path in zip(fcurves, paths):
         if path in written:
             keys = read.get(fc.as_pointer())
-            if keys is None or _digest(fc, keys.co, _kinds_part(keys), keys.marks) == written[path]:
+            if keys is None or _digest(fc, keys.co, _kinds_part(keys), keys.marks, old_format) == written[path]:
                 ours[path] = (fc, keys)
                 continue
             edited.append(path)
@@ -245,7 +250,10 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
     reused = {fc.data_path for fc, _keys in rewrite}
     new = {path: curve for path, curve in curves.items() if path not in taken | reused and len(curve[0])}
     dropped = [path for path in ours if path not in reused and path not in new]
+    old_format = _old_format(action)
     for fc, keys in rewrite:  # the keys keep their kinds (and, being unedited, no marks)
+        if old_format and fc.auto_smoothing != SMOOTHING:  # written with Blender's default smoothing then
+            fc.auto_smoothing = SMOOTHING
         marks[fc.data_path] = _digest(fc, _set_keys(fc, *curves[fc.data_path]), _kinds_part(keys))
     kinds = None
     for fc, (frames, values) in zip(compat.new_fcurves(action, datablock, list(new), group), new.values()):
@@ -255,7 +263,15 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
         kinds = _first_key_kinds(fc) if kinds is None else kinds  # add() gives every new key the same kinds
         marks[fc.data_path] = _digest(fc, co, kinds)
     action[TAG] = json.dumps(marks)
+    action[FORMAT] = FINGERPRINT_FORMAT
     return kept, dropped
+
+
+def _old_format(action) -> bool:
+    try:
+        return int(action.get(FORMAT, 1)) < FINGERPRINT_FORMAT
+    except (TypeError, ValueError):
+        return True
 
 
 def _set_keys(fcurve, frames, values) -> np.ndarray:
@@ -348,47 +364,64 @@ def _restore_rest(key, keep: set) -> None:
         del key[REST]
 
 
+def _additions(action) -> list:
+    """What the artist added to the tool's action itself (not a curve), which deleting the action would lose."""
+    found = []
+    if len(action.pose_markers):
+        found.append("pose markers")
+    if any(name not in _OWN_PROPERTIES for name in action.keys()):
+        found.append("custom properties")
+    if action.use_frame_range:
+        found.append("a manual frame range")
+    return found
+
+
 def _clear(datablock) -> tuple:
     """Take the tool's curves off `datablock`: (None if it had none, else the paths of the curves left in its
-    action (edited by hand, or keyed there by the artist); the action, when nothing uses it any more).
+    action (edited by hand, or keyed there by the artist); the action, when nothing uses it any more; what the
+    artist added to the action itself, for which it stays where it is, emptied of the tool's curves).
 
     The caller deletes that action (many at once with bpy.data.batch_remove: deleting IDs one by one walks
     every ID of the file each time). A shared action is only taken off this datablock.
     """
     action, track, strip = _find(datablock)
     if action is None:
-        return None, None
-    kept = []
+        return None, None, []
+    kept, added = [], []
     if action.users == 1:  # only this datablock: an action of nothing but our unedited curves goes whole
         ours, others, _edited = _sort_curves(action)
-        if others:
+        added = _additions(action)
+        if others or added:
             compat.remove_fcurves(action, [fc for fc, _keys in ours.values()])
             action[TAG] = "{}"
             kept = list(dict.fromkeys(fc.data_path for fc in others))
     elif not _shared(action):  # a fake user besides: the action stays, emptied of our curves
         remove_written(action)
         kept = list(dict.fromkeys(fc.data_path for fc in compat.existing_fcurves(action)))
-    if kept:
-        return kept, None
+    if kept or added:
+        return kept, None, added
     if strip is None:
         datablock.animation_data.action = None
     else:
         track.strips.remove(strip)
         if not len(track.strips) and track.name.startswith(NLA_TRACK):  # an empty track the tool made
             datablock.animation_data.nla_tracks.remove(track)
-    return kept, action if action.users == 0 else None
+    return kept, action if action.users == 0 else None, []
 
 
-def clear_faces(keys: list) -> list:
+def clear_faces(keys: list, added: list | None = None) -> list:
     """Undo what the tool did to these faces (their Key datablocks); per face None if it did nothing, else
     the shape keys whose curves stay.
 
-    Curves the artist edited or added stay (and the action with them); the values the face had before
-    Animate come back on every shape key the tool no longer animates.
+    Curves the artist edited or added stay (and the action with them), and so does an action to which the
+    artist added pose markers, custom properties or a frame range (listed in `added`: (face index, what)); the
+    values the face had before Animate come back on every shape key the tool no longer animates.
     """
     results, unused = [], []
-    for key in keys:
-        kept, action = _clear(key)
+    for i, key in enumerate(keys):
+        kept, action, theirs = _clear(key)
+        if theirs and added is not None:
+            added.append((i, theirs))
         if action is not None:
             unused.append(action)
         if kept is None:
@@ -488,7 +521,7 @@ def clear_emotion(scene) -> tuple:
     empties = [o for o in scene.objects if EMOTION_OBJECT_TAG in o.keys()]
     users = bpy.data.user_map(subset=empties) if empties else {}
     for obj in empties:
-        edited, action = _clear(obj)
+        edited, action, _added = _clear(obj)  # an action with the artist's additions is kept: anim.action below
         edited = edited or []
         if action is not None:
             bpy.data.actions.remove(action)

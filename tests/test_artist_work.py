@@ -308,6 +308,56 @@ def test_a_breakdown_an_easing_or_a_handle_smoothing_makes_a_curve_the_artists(a
     assert _fcurve(addon, action, "browDownLeft").auto_smoothing == "CONT_ACCEL"
 
 
+def test_curves_of_a_file_from_before_the_smoothing_was_fingerprinted_are_still_the_tools(addon, demo_scene):
+    """Hostile (stop 20): actions written before FINGERPRINT_FORMAT 2 have curves with Blender's default handle
+    smoothing and fingerprints without it. Such curves are still the tool's: a re-run rewrites them (smoothing
+    None again) and Remove takes them; only an action of the new format counts a smoothing as the artist's."""
+    scene, faces, strip = demo_scene
+    job, keys = sub(addon, "blender.job"), sub(addon, "blender.keys")
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    actions = [o.data.shape_keys.animation_data.action for o in faces.objects]
+    for action in actions:  # as such a file holds them
+        del action[keys.FORMAT]
+        for fc in sub(addon, "blender.compat").existing_fcurves(action):
+            fc.auto_smoothing = "CONT_ACCEL"
+    jaw = fcurve_data(_fcurve(addon, actions[0], "jawOpen"))
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, seed=3))
+    assert not any("kept" in n for n in result.notes), result.notes
+    assert not np.array_equal(fcurve_data(_fcurve(addon, actions[0], "jawOpen"))[1], jaw[1])  # rewritten
+    assert {fc.auto_smoothing for fc in sub(addon, "blender.compat").existing_fcurves(actions[0])} == {"NONE"}
+    assert actions[0][keys.FORMAT] == keys.FINGERPRINT_FORMAT
+    for action in actions[1:]:  # Remove, on the file as it was
+        del action[keys.FORMAT]
+        for fc in sub(addon, "blender.compat").existing_fcurves(action):
+            fc.auto_smoothing = "CONT_ACCEL"
+    _n, notes = job.clear(scene, faces.name)
+    assert not any("kept" in n for n in notes), notes
+    assert all(o.data.shape_keys.animation_data.action is None for o in faces.objects)
+
+
+@pytest.mark.parametrize("addition", ["pose marker", "custom property", "frame range"])
+def test_remove_keeps_an_action_the_artist_added_to(addon, demo_scene, addition):
+    """Hostile (stop 20): the artist put a pose marker, a custom property or a manual frame range on the tool's
+    action; Remove deleted the action with them. Now it stays, emptied of the tool's keys, and a note says so."""
+    scene, faces, strip = demo_scene
+    job, compat = sub(addon, "blender.job"), sub(addon, "blender.compat")
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    obj = faces.objects[2]
+    action = obj.data.shape_keys.animation_data.action
+    {"pose marker": lambda: action.pose_markers.new("laugh line").__setattr__("frame", 40),
+     "custom property": lambda: action.__setitem__("take", 3),
+     "frame range": lambda: action.__setattr__("use_frame_range", True)}[addition]()
+    _n, notes = job.clear(scene, faces.name)
+    assert obj.data.shape_keys.animation_data.action == action and action.name in bpy.data.actions
+    assert not compat.existing_fcurves(action)
+    assert any(n.startswith(f"kept the tool's action on {obj.name}, emptied of its keys: you added") for n in notes)
+    assert faces.objects[0].data.shape_keys.animation_data.action is None  # the others' went
+    if addition == "pose marker":
+        assert [(m.name, m.frame) for m in action.pose_markers] == [("laugh line", 40)]
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))  # a re-run keys it again
+    assert obj.data.shape_keys.animation_data.action == action and compat.existing_fcurves(action)
+
+
 def test_a_rerun_that_drops_a_curve_puts_its_value_back(addon, demo_scene):
     """Hostile t11: the playhead mid-blink, a re-run without blinks (or with a smaller Custom Table) took the curves
     away but left the shape keys at what they last set (eyes shut for the whole shot). Now the values the face had

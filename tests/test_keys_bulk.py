@@ -47,6 +47,10 @@ def test_the_keys_array_reads_and_sets_what_foreach_does(addon, empty_scene):
         assert list(keys.uniform) == [bool((row == row[0]).all()) for row in kinds]
         assert keys.marks == (marks.tobytes() if marks.any() else b"")
     assert compat.keyframe_arrays(curves)[0].marks != b""
+    empty = compat.new_fcurves(action, obj.data.shape_keys, ['key_blocks["eyeWideLeft"].value'], "G")[0]
+    for batch in ([curves[1], empty], [empty]):  # a curve without keys beside keys all of one kind, and alone
+        got = compat.keyframe_arrays(batch)[-1]
+        assert got.co.size == 0 and got.kinds.shape == (3, 0) and got.marks == b""
     with pytest.raises(ValueError, match="3 keys for an F-curve of 7"):
         compat.set_keyframe_co(curves[0], np.zeros(6, dtype=np.float32))
     assert not any(a.name.startswith(".audience probe") for a in bpy.data.actions)  # the layout probe left nothing
