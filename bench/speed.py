@@ -4,7 +4,7 @@
   .venv-5.0.1/bin/python bench/speed.py --hour        # 1 h of speech through ours' decode+features+prediction: peak RSS
   .venv-5.0.1/bin/python bench/speed.py --first-use   # first use in a fresh process: the seed's librosa vs ours' click
 
-The speech is demo/speech.ogg tiled to the wanted length (written to a temporary folder). Both ways run after a
+The speech is demo/speech.flac tiled to the wanted length (written to a temporary folder). Both ways run after a
 warm-up (librosa/numba compile, model load); ours is the median of --repeats runs of blender.job.animate, split into
 stages by timing the functions it calls. Only ratios and times are printed: nothing is asserted.
 """
@@ -28,7 +28,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-SPEECH = os.path.join(ROOT, "demo", "speech.ogg")
+SPEECH = os.path.join(ROOT, "demo", "speech.flac")
 # Seven ARKit names from the ARKIT preset: what each benchmark face has.
 FACE_KEYS = ("browInnerUp", "browDownLeft", "browDownRight", "jawOpen", "mouthSmileLeft", "mouthSmileRight",
              "eyeWideLeft")
@@ -40,7 +40,7 @@ SEED_WINDOW_S, SEED_HOP_S, SEED_MFCC = 2.5, 0.5, 40
 # ---------------------------------------------------------------- helpers
 
 def write_speech(path: str, seconds: float, fmt: str) -> str:
-    """demo/speech.ogg repeated to `seconds`, written in chunks (never the whole signal in memory)."""
+    """demo/speech.flac repeated to `seconds`, written in chunks (never the whole signal in memory)."""
     import soundfile
 
     y, sr = soundfile.read(SPEECH, dtype="float32")
@@ -322,7 +322,7 @@ def compare(args) -> None:
         mods = addon_modules()
         job, presets = mods["blender.job"], mods["crowd.presets"]
         settings = job.Settings(strip=strip.name, faces="Audience")
-        print(f"work: {args.seconds:.0f} s of speech (demo/speech.ogg tiled, Ogg Vorbis), {args.faces} faces x "
+        print(f"work: {args.seconds:.0f} s of speech (demo/speech.flac tiled, written as Ogg Vorbis), {args.faces} faces x "
               f"{len(FACE_KEYS)} shape keys; {os.cpu_count()} CPUs; Blender {bpy.app.version_string}")
         print(load_note())
 
@@ -437,7 +437,7 @@ def hour(args) -> None:
             end = time.perf_counter()
         peak = peak_rss_mb()
         signal_mb = result.duration_s * model.sample_rate * 4 / 2**20
-        print("1 h of speech (demo/speech.ogg tiled, FLAC), ours: the strip's audio streamed into predict_timeline, "
+        print("1 h of speech (demo/speech.flac tiled, FLAC), ours: the strip's audio streamed into predict_timeline, "
               "warm")
         print(f"decode {st.total['decode']:.2f} s, features {st.total['decode+features'] - st.total['decode']:.2f} s, "
               f"pooling {st.total['pooling']:.2f} s, prediction {st.total['prediction']:.2f} s, total "

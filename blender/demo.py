@@ -12,7 +12,7 @@ from mathutils import Matrix
 
 from . import compat
 
-DEMO_SPEECH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demo", "speech.ogg")
+DEMO_SPEECH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demo", "speech.flac")
 # Every shape key the ARKit preset names, and the blinks: the flagship demo lacks none of them.
 DEMO_KEYS = ("browInnerUp", "browDownLeft", "browDownRight", "browOuterUpLeft", "browOuterUpRight",
              "eyeWideLeft", "eyeWideRight", "eyeSquintLeft", "eyeSquintRight", "eyeLookDownLeft", "eyeLookDownRight",

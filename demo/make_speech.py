@@ -3,7 +3,8 @@
   .venv-5.0.1/bin/python demo/make_speech.py                        # from ../shared/data/ravdess, actor 15
   .venv-5.0.1/bin/python demo/make_speech.py --data DIR --actor 12
 
-Writes demo/speech.ogg (mono Ogg Vorbis, 22,050 Hz, peak at 0.9) and demo/speech.json (the blocks: emotion, start and end in
+Writes demo/speech.flac (mono FLAC, 16-bit, 22,050 Hz, peak at 0.9: lossless, as a lossy
+codec moves the model's answers) and demo/speech.json (the blocks: emotion, start and end in
 seconds, the clips played). Each emotion block is three of the actor's strongly acted clips (neutral has only
 normal ones), silences trimmed to short pauses (ml.blocks). The clips stay under RAVDESS's licence, CC BY-NC-SA 4.0
 (demo/LICENSE-AUDIO.md); the repository ships only these few.
@@ -11,7 +12,7 @@ normal ones), silences trimmed to short pauses (ml.blocks). The clips stay under
 Actor 15 was picked among the 20 because the crowd reads most clearly for them: with the held-out model that never
 heard them (ml.heldout, fold 5 of 5) and the default settings, the crowd's leading emotion in the second half of
 the happy, angry, sad and surprised blocks is that block's 83-100 % of the time (actor 08, the demo before, 0 % in
-happy), heard from the corpus's files; this Ogg Vorbis file is heard differently in the surprised block (angry).
+happy), heard from the corpus's files (as this lossless file is; saved as Ogg Vorbis, its surprised block reads angry).
 bench/fidelity.py judges all 20 actors.
 """
 from __future__ import annotations
@@ -28,7 +29,7 @@ ORDER = ("neutral", "happy", "angry", "sad", "surprised")
 PER_BLOCK = 3
 RATE = 22050
 PEAK = 0.9
-SPEECH = os.path.join(ROOT, "demo", "speech.ogg")
+SPEECH = os.path.join(ROOT, "demo", "speech.flac")
 BLOCKS = os.path.join(ROOT, "demo", "speech.json")
 
 
@@ -59,7 +60,7 @@ def main(argv=None) -> int:
         return 1
     signal, blocks = emotion_blocks(clips, ORDER, RATE, per_block=PER_BLOCK)
     signal = signal * (PEAK / max(float(abs(signal).max()), 1e-9))  # audible in the video (the analysis is level-free)
-    for path, write in ((SPEECH, lambda p: soundfile.write(p, signal, RATE, format="OGG", subtype="VORBIS")),
+    for path, write in ((SPEECH, lambda p: soundfile.write(p, signal, RATE, format="FLAC", subtype="PCM_16")),
                         (BLOCKS, lambda p: _write_json(p, actor, blocks))):
         tmp = path + ".tmp"
         write(tmp)

@@ -151,13 +151,13 @@ def test_packed_and_relative_sound(addon, demo_scene, tmp_path):
     scene, faces, strip = demo_scene
     import shutil
 
-    shutil.copy(strip.sound.filepath, tmp_path / "speech.ogg")
+    shutil.copy(strip.sound.filepath, tmp_path / "speech.flac")
     bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "scene.blend"))
-    strip.sound.filepath = "//speech.ogg"
+    strip.sound.filepath = "//speech.flac"
     assert animate(strip=strip.name, faces=faces.name) == {"FINISHED"}
     relative = {k: v[1].copy() for k, v in face_curves(addon, faces.objects[0]).items()}
     strip.sound.pack()
-    (tmp_path / "speech.ogg").unlink()
+    (tmp_path / "speech.flac").unlink()
     assert animate(strip=strip.name, faces=faces.name) == {"FINISHED"}
     packed = face_curves(addon, faces.objects[0])
     for k in relative:

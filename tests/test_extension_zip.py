@@ -82,7 +82,7 @@ def extension_zip():
 def test_zip_installs_animates_and_disables(extension_zip, tmp_path):
     env = {**os.environ, "BLENDER_USER_RESOURCES": str(tmp_path / "blender_user")}
     script = INSTALL_AND_RUN % {"audio": HAS_AUDIO}
-    res = subprocess.run([sys.executable, "-c", script, extension_zip, os.path.join(ROOT, "demo", "speech.ogg")],
+    res = subprocess.run([sys.executable, "-c", script, extension_zip, os.path.join(ROOT, "demo", "speech.flac")],
                          env=env, capture_output=True, text=True, timeout=600)
     assert "EXTENSION OK" in res.stdout, res.stdout[-3000:] + res.stderr[-3000:]
 

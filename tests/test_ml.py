@@ -48,7 +48,7 @@ def test_windows_are_causal():
 def speech_sample(seconds=12.0):
     from ml.audio import load
 
-    return load(os.path.join(ROOT, "demo", "speech.ogg"), SR)[: int(seconds * SR)]
+    return load(os.path.join(ROOT, "demo", "speech.flac"), SR)[: int(seconds * SR)]
 
 
 def test_features_are_librosas():

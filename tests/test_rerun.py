@@ -34,21 +34,21 @@ def test_a_rerun_of_the_same_speech_is_not_analysed_again(addon, demo_scene, tmp
     np.testing.assert_array_equal(face_curves(addon, obj)["jawOpen"][1], keys)  # the same keys as analysed anew
     heard, _messages, _result = run(seed=1, smoothing=2.0)  # smoothing is part of the analysis
     assert heard
-    shutil.copy(sub(addon, "blender.demo").DEMO_SPEECH, tmp_path / "other.ogg")
-    strip.sound.filepath = str(tmp_path / "other.ogg")  # the same sound from another file: analysed again
+    shutil.copy(sub(addon, "blender.demo").DEMO_SPEECH, tmp_path / "other.flac")
+    strip.sound.filepath = str(tmp_path / "other.flac")  # the same sound from another file: analysed again
     heard, _messages, _result = run(seed=1)
     assert heard
-    os.utime(tmp_path / "other.ogg", ns=(0, 10**9))  # the file changed since
+    os.utime(tmp_path / "other.flac", ns=(0, 10**9))  # the file changed since
     heard, _messages, _result = run(seed=1)
     assert heard
     # Replaced in place with the same size and its old modification time restored (cp -p): analysed again.
-    before = os.stat(tmp_path / "other.ogg")
-    with open(tmp_path / "other.ogg", "r+b") as f:
+    before = os.stat(tmp_path / "other.flac")
+    with open(tmp_path / "other.flac", "r+b") as f:
         data = f.read()
         f.seek(0)
         f.write(data)  # the same bytes, written again in place
-    os.utime(tmp_path / "other.ogg", ns=(before.st_atime_ns, before.st_mtime_ns))
-    after = os.stat(tmp_path / "other.ogg")
+    os.utime(tmp_path / "other.flac", ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(tmp_path / "other.flac")
     assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
     heard, _messages, _result = run(seed=1)
     assert heard
