@@ -506,7 +506,10 @@ def first_use(args) -> None:
             if out.returncode:
                 raise SystemExit(f"the {way} process failed:\n{out.stderr}")
             results[way] = json.loads(out.stdout.strip().splitlines()[-1])
-        print("first use in a fresh process (import bpy excluded), 37 s of demo speech")
+        import soundfile
+
+        print(f"first use in a fresh process (import bpy excluded), {soundfile.info(SPEECH).duration:.0f} s of demo "
+              "speech")
         print("seed: import librosa, first MFCC of a 2.5 s window (numba compiles into an empty cache), import "
               "XGBoost")
         print("ours: bpy.ops.audience.animate on 12 demo faces, the first click of the session (no warm-up thread:"
