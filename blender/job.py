@@ -268,7 +268,9 @@ def plan_faces(faces: list, settings: Settings) -> tuple:
         if settings.preset == "AUTO":
             raise AudienceError("the faces' shape keys follow no naming the tool knows (ARKit 52, Faceshift, "
                                 f"VRoid): faces have e.g. {example}; map them in a Custom Table (Shape Keys > Custom Table)")
-        raise AudienceError(f"preset {settings.preset} names no shape key the faces have (faces have e.g. {example})")
+        wanted = _names(rigs[settings.preset][0], 6) if settings.preset in rigs else ""
+        raise AudienceError(f"preset {settings.preset} names no shape key the faces have (it names {wanted}; "
+                            f"faces have e.g. {example})")
     for kind, missing in sorted(lacking.items()):
         many = sum(1 for p in plans if p.kind == kind)
         if not many or not any(missing):

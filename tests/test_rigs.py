@@ -199,3 +199,17 @@ def test_faces_of_a_known_naming_with_nothing_to_key_say_why(addon, empty_scene)
     _face(bare, "BareVroid", ["Fcl_HA_Hide", "Fcl_ALL_Neutral", "Fcl_MTH_Close"])
     with pytest.raises(RuntimeError, match="look like VRoid faces but have none of the shape keys that preset keys"):
         bpy.ops.audience.animate(strip=strip.name, faces=bare.name)
+
+
+def test_a_custom_table_of_keys_no_face_has_names_them(addon, empty_scene):
+    """Hostile F9: a Custom Table whose rows name only keys the faces lack said "names no shape key the faces have"
+    without saying which keys it named."""
+    job = sub(addon, "blender.job")
+    faces = sub(addon, "blender.demo").build_audience(empty_scene, rows=1, per_row=2)
+    pairs = [(o, o.data.shape_keys) for o in faces.objects]
+    settings = job.Settings(strip="Speech", faces=faces.name, preset="CUSTOM",
+                            custom={"happy": {"NoSuchKey": 1.0}, "sad": {"frownTypo": 0.5}})
+    with pytest.raises(sub(addon, "blender.errors").AudienceError,
+                       match=r"preset CUSTOM names no shape key the faces have \(it names NoSuchKey, frownTypo; "
+                             r"faces have e\.g\. "):
+        job.plan_faces(pairs, settings)
