@@ -99,7 +99,11 @@ def _blender_message(error: RuntimeError) -> str:
 
 def say(line: str, file=None) -> None:
     """Print one line (stdout, or file): a shot's name or a file name may hold a newline, a script reads lines."""
-    print(cli.one_line(line), file=file or sys.stdout, flush=True)
+    file = file or sys.stdout
+    try:
+        print(cli.one_line(line), file=file, flush=True)
+    except BrokenPipeError:  # the reader went away (`batch.py ... | head`): the work goes on, unheard
+        os.dup2(os.open(os.devnull, os.O_WRONLY), file.fileno())
 
 
 class Printer:
@@ -253,6 +257,12 @@ def read_shot_list(path: str) -> list:
         if not reader.fieldnames:
             raise cli.Failure(f"shot list {path} is empty")
         reader.fieldnames = names = [name.strip() for name in reader.fieldnames]  # " seed" is seed
+        # A spreadsheet's CSV in many locales (semicolons), or a TSV: one column named "blend;strip;faces".
+        found = next((word for sep, word in ((";", "semicolons"), ("\t", "tabs")) if len(names) == 1
+                      and sep in names[0]), None)
+        if found:
+            raise cli.Failure(f"shot list {path}: its columns are separated by {found}, not commas: save it as "
+                              "comma-separated values (or as JSON)")
         empty = [str(i + 1) for i, name in enumerate(names) if not name]
         if empty:
             raise cli.Failure(f"shot list {path}: an empty column name (column{'s' if len(empty) > 1 else ''} "
@@ -425,7 +435,7 @@ def run_shot_list(args, argv: list) -> int:
                 say(f"audience: {head}FAILED: {shot.error}")
                 say(f"error: {shot.label}: {shot.error}", file=sys.stderr)
         failed = [shot for shot in shots if shot.error is not None]
-        print()
+        say("")
         say(f"audience: summary: {len(shots) - len(failed)} of {len(shots)} shots done"
             f"{f', {len(failed)} failed' if failed else ''} in {time.perf_counter() - started:.1f} s")
         for shot in shots:

@@ -203,3 +203,17 @@ def test_a_blend_that_is_not_a_blend_file(tmp_path):
     assert "cannot open" in _error_line(res) and "notes.blend" in res.stderr
     assert "Traceback" not in res.stdout + res.stderr
     assert notes.read_text() == "not a blend file\n" * 20
+
+
+def test_a_reader_that_stops_early_does_not_stop_the_run(addon, demo_blend, tmp_path):
+    """Hostile F9: `batch.py ... | head -1` ended in a BrokenPipeError traceback. The run goes on, unheard."""
+    out = tmp_path / "piped.blend"
+    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "batch.py"), "--", "--blend", demo_blend, "--strip",
+                             "Speech", "--faces", "Audience", "--output", str(out)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as `head -1` does
+    err = proc.stderr.read()
+    assert proc.wait(timeout=300) == 0, err
+    assert first.startswith("audience: ") and "Traceback" not in err and "BrokenPipe" not in err
+    assert out.exists()

@@ -113,6 +113,8 @@ def test_a_json_list_with_defaults_and_only_some_shots(addon, shots_dir):
 
 @pytest.mark.parametrize("content, message", [
     ("blend,strip,faces,speed\nsc010.blend,Speech,Audience,2\n", "unknown column(s) speed"),
+    ("blend;strip;faces\nsc010.blend;Speech;Audience\n", "separated by semicolons, not commas"),
+    ("blend\tstrip\tfaces\nsc010.blend\tSpeech\tAudience\n", "separated by tabs, not commas"),
     ("blend,strip,faces\n", "holds no shots"),
     ("blend,strip,faces,seed,seed\nsc010.blend,Speech,Audience,1,2\n", "column(s) seed given twice"),
     ('{"shots": {"blend": "sc010.blend"}}', "expected a list of shots"),
