@@ -26,6 +26,9 @@ DEFAULTS = {"strength": 1.0, "smoothing": 1.0, "contrast": 4.0, "hold": 2.0, "to
             "stagger": 0.05, "seed": 0}
 
 
+FLOAT_MAX = 3.4028234663852886e38  # a Blender float property's largest value: what it makes of inf
+
+
 class SettingError(ValueError):
     """A setting out of its range; the message names it and says what is allowed."""
 
@@ -38,9 +41,11 @@ def check(name: str, value):
         and math.isfinite(value) and low <= value <= high
     if not ok:
         kind, shown = ("a whole number", str) if whole else ("a number", "{:g}".format)
-        # Short: Blender hands 1e30 over as 1.0000000150474662e+30
+        # Short: Blender hands 1e30 over as 1.0000000150474662e+30, and inf as its largest float
         got = (str(value) if isinstance(value, numbers.Integral) else f"{value:g}") \
             if isinstance(value, numbers.Real) and not isinstance(value, bool) else repr(value)
+        if isinstance(value, float) and abs(value) >= FLOAT_MAX:
+            got = "inf" if value > 0 else "-inf"
         raise SettingError(f"{label} must be {kind} from {shown(low)} to {shown(high)} (got {got})")
     return value
 
