@@ -155,6 +155,9 @@ def read_metadata(meta_path: str) -> dict:
     version = meta.get("format_version")
     if version != METADATA_FORMAT:
         raise ModelError(f"model metadata format {version!r} is not supported (this version reads {METADATA_FORMAT})")
+    if not isinstance(meta.get("feature_version"), int) or isinstance(meta.get("feature_version"), bool):
+        raise ModelError(f"model metadata's feature_version must be a whole number (got "
+                         f"{json.dumps(meta.get('feature_version'))[:40]}): the file was edited or is not a model's")
     if meta.get("feature_version") != features.FEATURE_VERSION:
         raise ModelError(
             f"model was trained on feature set {meta.get('feature_version')!r}, this version computes "

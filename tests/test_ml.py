@@ -295,6 +295,7 @@ def test_truncated_model_is_refused(model_copy):
 @pytest.mark.parametrize("change, message", [
     ({"format_version": 99}, "format 99 is not supported"),
     ({"feature_version": 0}, "retrain"),
+    ({"feature_version": "5"}, r"feature_version must be a whole number \(got \"5\"\)"),
     ({"classes": ["a", "b"]}, "'classes'"),
     ({"model_file": "../../etc/passwd"}, "'model_file'"),
     ({"speaker_normalisation": {"prior_windows": 20, "min_speech_fraction": 0.3, "mean": [0.0], "std": [1.0]}},
