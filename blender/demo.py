@@ -249,8 +249,9 @@ def build_demo_scene(scene=None, rows: int = 3, per_row: int = 4, speech: str = 
     return collection, strip
 
 
-def most_expressive_frame(collection) -> int:
-    """The keyed frame where the faces' shape keys add up to the most: a good still for the README."""
+def most_expressive_frame(collection, spans=None) -> int:
+    """The keyed frame where the faces' shape keys add up to the most (within one of `spans`, [(first, last)
+    frame], if given): a good still for the README."""
     from . import keys
 
     totals = {}
@@ -264,6 +265,8 @@ def most_expressive_frame(collection) -> int:
             fc.keyframe_points.foreach_get("co", co)
             for frame, value in zip(co[0::2], co[1::2]):
                 totals[int(frame)] = totals.get(int(frame), 0.0) + float(value)
+    if spans:
+        totals = {f: v for f, v in totals.items() if any(first <= f <= last for first, last in spans)}
     return max(totals, key=totals.get) if totals else 1
 
 

@@ -1,8 +1,9 @@
 """Build the demo audience, animate it with the shipped model, save out/demo.blend (it plays in sync with the sound)
 and render out/demo.png (Workbench, a few seconds; demo/showcase.py makes the docs' pictures and video).
 
-  python demo/run_demo.py            (bpy as a Python module)
+  python demo/run_demo.py               (bpy as a Python module; bash scripts/demo.sh runs this)
   blender -b -P demo/run_demo.py
+  python demo/run_demo.py --no-render   (only out/demo.blend)
 """
 import importlib
 import os
@@ -10,9 +11,15 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "demo"))
+
+from make_speech import read_blocks  # noqa: E402  (demo/speech.json: the speech's emotion blocks)
 
 
 def main() -> int:
+    if {"-h", "--help"} & set(sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else sys.argv[1:]):
+        print(__doc__.strip())
+        return 0
     import bpy
 
     from checkout import load_addon
@@ -34,10 +41,17 @@ def main() -> int:
     print(f"saved {blend}")
     if "--no-render" not in sys.argv:
         png = os.path.join(out, "demo.png")
-        frame = demo.open_eyes_frame(faces, demo.most_expressive_frame(faces), 6)
+        fps = scene.render.fps / scene.render.fps_base
+        # The second half of each emotion block: the crowd reacts a second or two after the voice changes, so
+        # the first half may still show the block before.
+        blocks = [b for b in read_blocks()["blocks"] if b["emotion"] != "neutral"]
+        spans = [(strip.frame_start + (b["start_s"] + b["end_s"]) / 2 * fps, strip.frame_start + b["end_s"] * fps)
+                 for b in blocks]
+        frame = demo.open_eyes_frame(faces, demo.most_expressive_frame(faces, spans), 6)
         demo.render_still(scene, png, frame, engine="WORKBENCH", samples=16)
-        seconds = (frame - scene.frame_start) / (scene.render.fps / scene.render.fps_base)
-        print(f"rendered {png}: frame {frame}, {seconds:.1f} s into the speech")
+        seconds = (frame - strip.frame_start) / fps
+        speaker = next((b["emotion"] for b in blocks if b["start_s"] <= seconds < b["end_s"]), "?")
+        print(f"rendered {png}: frame {frame}, {seconds:.1f} s into the speech, in its {speaker} block")
     return 0
 
 

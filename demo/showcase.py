@@ -65,7 +65,8 @@ def contact_sheet(path: str, stills: list, timeline, mood: np.ndarray, blocks: l
         seconds = (frame - first_frame) / fps
         ax.set_title(f"{n + 1}   {int(seconds // 60)}:{seconds % 60:04.1f}   speaker: {block['emotion']}", fontsize=15,
                      loc="left", fontweight="bold", color="#222222")
-        ax.set_xlabel(f"the model hears {heard[0]} ({heard[1]:.0%})", fontsize=11, color="#555555", labelpad=3)
+        ax.set_xlabel(f"the crowd shows {heard[0]}; the model's top class there: {heard[1]} ({heard[2]:.0%})",
+                      fontsize=11, color="#555555", labelpad=3)
     ax = fig.add_subplot(grid[2, :])
     t = timeline.times
     ax.stackplot(t, timeline.probs.T, colors=[COLOURS[c] for c in classes], labels=classes, alpha=0.85)
@@ -148,7 +149,10 @@ def main(argv=None) -> int:
             demo.render_still(scene, image, frame, 800, 450, "CYCLES", args.samples)
             at = int(np.argmin(np.abs(timeline.times - (frame - first) / fps)))
             top = int(np.argmax(timeline.probs[at]))
-            stills.append((image, block, frame, (timeline.classes[top], float(timeline.probs[at, top]))))
+            # The crowd's leading emotion (the band under the chart), which may differ from the model's top
+            # class of the moment: the crowd holds an emotion that leads over the last seconds.
+            shows = timeline.classes[int(np.argmax(mood[at]))] if mood[at].max() > 0.05 else "its rest face"
+            stills.append((image, block, frame, (shows, timeline.classes[top], float(timeline.probs[at, top]))))
             print(f"moment {n + 1}: frame {frame}, speaker {block['emotion']}, {time.time() - start:.0f} s")
         sheet = os.path.join(work, "showcase.png")
         contact_sheet(sheet, stills, timeline, mood, speech["blocks"], fps, first, speech["speaker"])
