@@ -33,7 +33,7 @@ def parser():
     from crowd.presets import MODES, PRESETS
 
     number = settings.parse
-    p = cli.Parser(prog="batch.py", description="Animate audience, headless: one shot, or a shot list (--shots).",
+    p = cli.Parser(prog="batch.py --", description="Animate audience, headless: one shot, or a shot list (--shots).",
                    epilog="Blender: blender -b scene.blend -P batch.py -- OPTIONS; with --shots, the other options "
                           "are the defaults for every shot of the list")
     p.add_argument("--shots", help="a shot list (CSV or JSON: blend, strip, faces, output and settings per shot)")
@@ -84,7 +84,7 @@ def parse_args(argv):
     else:
         missing = [option for option in ("--strip", "--faces") if not getattr(args, option[2:])]
         if missing:
-            raise cli.Failure(f"the following arguments are required: {', '.join(missing)} (see batch.py --help)")
+            raise cli.Failure(f"the following arguments are required: {', '.join(missing)} (see batch.py -- --help)")
         for option in ("--summary", "--only"):
             if getattr(args, option[2:]):
                 raise cli.Failure(f"{option} goes with --shots")
@@ -195,6 +195,7 @@ def run_shot(args, show=say, progress=None) -> dict:
         if args.report:
             report = {"settings": vars(options), "scene": scene.name, "faces": result.faces,
                       "keys_per_face": result.keys_per_face, "keys_written": result.keys_written,
+                      "blink_keys": result.blink_keys,
                       "duration_s": round(result.duration_s, 3), "first_frame": int(result.frames[0]),
                       "last_frame": int(result.frames[-1]), "notes": result.notes, **result.timeline.to_dict()}
             with open(out.path("--report"), "w") as f:
@@ -209,7 +210,8 @@ def run_shot(args, show=say, progress=None) -> dict:
         show(f"wrote {path}")
     if not written:  # said at the end, so a failed run still says only its error
         print("warning: no --output, --report or --csv: the animation is not saved anywhere", file=sys.stderr)
-    return {"faces": len(result.faces), "keys": result.keys_written, "seconds": time.perf_counter() - started,
+    return {"faces": len(result.faces), "keys": result.keys_written + result.blink_keys,
+            "seconds": time.perf_counter() - started,
             "outputs": written, "notes": len(result.notes)}
 
 

@@ -46,7 +46,8 @@ class Settings:
 class Result:
     faces: list = field(default_factory=list)       # names of the faces animated
     keys_per_face: int = 0    # keys on each curve before simplification (one per 0.5 s)
-    keys_written: int = 0     # all shape keys' keys, after simplification
+    keys_written: int = 0     # the reactions' keys (all shape keys but the blinks), after simplification
+    blink_keys: int = 0       # the blinks' keys
     curves: int = 0           # F-curves written
     duration_s: float = 0.0
     frames: np.ndarray = None
@@ -422,6 +423,7 @@ def write_steps(job: Job, timeline: Timeline):
         reactions = [k for k in plan.keys if k not in written.kept]
         result.curves += len(reactions)
         result.keys_written += sum(len(curves[n][0]) for n in reactions)
+        result.blink_keys += sum(len(curves[n][0]) for n in plan.blinks if n not in written.kept)
         if written.where == "NLA":
             nla.append(name)
         yours += [f"{name}: {shape_key}" for shape_key in written.kept]

@@ -69,7 +69,8 @@ def check_outputs(outputs: dict, inputs: list) -> None:
             raise Failure(f"{option} {path} is not a regular file; give a file name")
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
-            raise Failure(f"{option}: folder does not exist: {folder}")
+            raise Failure(f"{option}: folder does not exist: {folder} (outputs go into folders that exist: make it "
+                          "first)")
         if not os.access(folder, os.W_OK | os.X_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
             raise Failure(f"cannot write {option} {path}: permission denied")
         name_max = os.pathconf(folder, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255

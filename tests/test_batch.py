@@ -60,6 +60,9 @@ def test_batch_animates_saves_and_reports(addon, demo_blend, tmp_path):
     for obj in faces.objects:
         curves = face_curves(addon, obj)
         assert curves and all(len(f) == data["keys_per_face"] for f, _v in curves.values())
+    # New user: the summary's keys left the blinks out. Every key in the file is in the report.
+    in_file = sum(len(f) for obj in faces.objects for f, _v in face_curves(addon, obj, with_blinks=True).values())
+    assert data["blink_keys"] > 0 and data["keys_written"] + data["blink_keys"] == in_file
 
 
 @pytest.mark.parametrize("args, message", [
