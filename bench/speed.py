@@ -322,8 +322,8 @@ def compare(args) -> None:
         mods = addon_modules()
         job, presets = mods["blender.job"], mods["crowd.presets"]
         settings = job.Settings(strip=strip.name, faces="Audience")
-        print(f"work: {args.seconds:.0f} s of speech (demo/speech.flac tiled, written as Ogg Vorbis), {args.faces} faces x "
-              f"{len(FACE_KEYS)} shape keys; {os.cpu_count()} CPUs; Blender {bpy.app.version_string}")
+        print(f"work: {args.seconds:.0f} s of speech (demo/speech.flac tiled, written as Ogg Vorbis), {args.faces} "
+              f"faces x {len(FACE_KEYS)} shape keys; {os.cpu_count()} CPUs; Blender {bpy.app.version_string}")
         print(load_note())
 
         clf = seed_throwaway_model()

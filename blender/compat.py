@@ -238,7 +238,8 @@ def keyframe_arrays(fcurves) -> list:
         first = kinds[0].astype(np.int32)[:, None]
         same = np.ones(len(KEY_KINDS), dtype=bool)
         none = np.empty((len(KEY_KINDS), 0), dtype=np.int32)  # a curve without keys: as foreach_get reads it
-        return [Keys(co[2 * a:2 * b], first, same) if b > a else Keys(co[:0], none, ~same) for a, b in zip(starts, ends)]
+        return [Keys(co[2 * a:2 * b], first, same) if b > a else Keys(co[:0], none, ~same)
+                for a, b in zip(starts, ends)]
     kinds = kinds.T.astype(np.int32)
     return [_keys(co[2 * a:2 * b], kinds[:, a:b], None if marks is None else marks[:, a:b])
             for a, b in zip(starts, ends)]
