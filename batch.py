@@ -209,7 +209,7 @@ def run_shot(args, show=say, progress=None) -> dict:
     for path in written:
         show(f"wrote {path}")
     if not written:  # said at the end, so a failed run still says only its error
-        print("warning: no --output, --report or --csv: the animation is not saved anywhere", file=sys.stderr)
+        say("warning: no --output, --report or --csv: the animation is not saved anywhere", file=sys.stderr)
     return {"faces": len(result.faces), "keys": result.keys_written + result.blink_keys,
             "seconds": time.perf_counter() - started,
             "outputs": written, "notes": len(result.notes)}

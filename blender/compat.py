@@ -156,6 +156,26 @@ def existing_fcurves(action):
     return [fc for layer in action.layers for strip in layer.strips for bag in strip.channelbags for fc in bag.fcurves]
 
 
+def slot_users(action, datablock):
+    """How many datablocks `action` animates as it animates `datablock` (4.4+: the users of its slot; Blender puts
+    an object's own keys into its shape keys' action, in a slot of the object's), or None before slots."""
+    if not has_slots(action):
+        return None
+    slot = _existing_slot(action, datablock)
+    return len(slot.users()) if slot is not None and hasattr(slot, "users") else None
+
+
+def slot_fcurves(action, datablock) -> list:
+    """The F-curves `action` holds for `datablock` (4.4+: its slot's only; all of them before slots)."""
+    if not has_slots(action):
+        return list(action.fcurves)
+    slot = _existing_slot(action, datablock)
+    if slot is None:
+        return []
+    bags = [strip.channelbag(slot) for layer in action.layers for strip in layer.strips]
+    return [fc for bag in bags if bag is not None for fc in bag.fcurves]
+
+
 def remove_fcurves(action, fcurves) -> None:
     """Remove these F-curves of `action` (each channelbag walked once, not once per curve)."""
     doomed = {fc.as_pointer() for fc in fcurves}

@@ -143,9 +143,11 @@ def find_action(key) -> tuple:
     return action, (None if action is None else "NLA" if strip else "ACTIVE")
 
 
-def _shared(action) -> bool:
-    """Another datablock uses it too (a duplicated face that kept the action)."""
-    return action.users - int(action.use_fake_user) > 1
+def _shared(action, datablock) -> bool:
+    """Another face uses it too (a duplicated face that kept the action). With slots (4.4+), only a user of the
+    face's slot: keying the face's object puts the object's keys into this action, in a slot of its own."""
+    users = compat.slot_users(action, datablock)
+    return users > 1 if users is not None else action.users - int(action.use_fake_user) > 1
 
 
 def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
@@ -155,7 +157,7 @@ def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
     shift = strip.frame_start - strip.action_frame_start if strip is not None else 0.0
     anim = datablock.animation_data or datablock.animation_data_create()
     copied = False
-    if action is not None and _shared(action):
+    if action is not None and _shared(action, datablock):
         copy, copied = action.copy(), True  # each face its own curves, the artist's curves in it included
         if action.name == name:  # it is this face's: the other user keeps the original under the copy's name
             spare, copy.name = copy.name, f"{name} (copy)"
@@ -268,10 +270,8 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
 
 
 def _old_format(action) -> bool:
-    try:
-        return int(action.get(FORMAT, 1)) < FINGERPRINT_FORMAT
-    except (TypeError, ValueError):
-        return True
+    value = action.get(FORMAT)  # anything but the whole number the tool writes: an older file's (or edited)
+    return not (isinstance(value, int) and not isinstance(value, bool) and value >= FINGERPRINT_FORMAT)
 
 
 def _set_keys(fcurve, frames, values) -> np.ndarray:
@@ -395,9 +395,14 @@ def _clear(datablock) -> tuple:
             compat.remove_fcurves(action, [fc for fc, _keys in ours.values()])
             action[TAG] = "{}"
             kept = list(dict.fromkeys(fc.data_path for fc in others))
-    elif not _shared(action):  # a fake user besides: the action stays, emptied of our curves
+    elif not _shared(action, datablock):  # a fake user, or the face's object keyed in it: the action stays
         remove_written(action)
-        kept = list(dict.fromkeys(fc.data_path for fc in compat.existing_fcurves(action)))
+        kept = list(dict.fromkeys(fc.data_path for fc in compat.slot_fcurves(action, datablock)))
+        if action.users - int(action.use_fake_user) == 1:  # only a fake user besides
+            added = _additions(action)
+        elif not kept:  # the object's keys stay in it: the object's action from now on, not the tool's
+            for name in _OWN_PROPERTIES:
+                action.pop(name, None)
     if kept or added:
         return kept, None, added
     if strip is None:
@@ -521,8 +526,11 @@ def clear_emotion(scene) -> tuple:
     empties = [o for o in scene.objects if EMOTION_OBJECT_TAG in o.keys()]
     users = bpy.data.user_map(subset=empties) if empties else {}
     for obj in empties:
-        edited, action, _added = _clear(obj)  # an action with the artist's additions is kept: anim.action below
+        edited, action, added = _clear(obj)  # an action with the artist's additions is kept: anim.action below
         edited = edited or []
+        if added:
+            notes.append(f"kept the empty '{obj.name}' and its action, emptied of the tool's keys: you added "
+                         f"{', '.join(added)} to it")
         if action is not None:
             bpy.data.actions.remove(action)
         anim = obj.animation_data

@@ -326,6 +326,9 @@ def test_curves_of_a_file_from_before_the_smoothing_was_fingerprinted_are_still_
     assert not np.array_equal(fcurve_data(_fcurve(addon, actions[0], "jawOpen"))[1], jaw[1])  # rewritten
     assert {fc.auto_smoothing for fc in sub(addon, "blender.compat").existing_fcurves(actions[0])} == {"NONE"}
     assert actions[0][keys.FORMAT] == keys.FINGERPRINT_FORMAT
+    actions[1][keys.FORMAT] = float("inf")  # an edited format: an older file's, no error
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, seed=3))
+    assert not any("kept" in n for n in result.notes), result.notes
     for action in actions[1:]:  # Remove, on the file as it was
         del action[keys.FORMAT]
         for fc in sub(addon, "blender.compat").existing_fcurves(action):
@@ -356,6 +359,54 @@ def test_remove_keeps_an_action_the_artist_added_to(addon, demo_scene, addition)
         assert [(m.name, m.frame) for m in action.pose_markers] == [("laugh line", 40)]
     job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))  # a re-run keys it again
     assert obj.data.shape_keys.animation_data.action == action and compat.existing_fcurves(action)
+
+
+def test_keying_the_face_object_after_animate_keeps_both_apart(addon, demo_scene):
+    """Hostile (stop 20): Blender 4.4+ puts a newly keyed object's curves into its shape keys' action, in a slot of
+    its own. A re-run copied the action as if another face shared it, and Remove left the tool's 30 curves in the
+    object's action. Now the object's keys are the object's: a re-run and Remove deal with the face's slot only."""
+    scene, faces, strip = demo_scene
+    job, keys, compat = sub(addon, "blender.job"), sub(addon, "blender.keys"), sub(addon, "blender.compat")
+    obj = faces.objects[0]
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    obj.keyframe_insert("location", frame=1)
+    theirs = obj.animation_data.action
+    if compat.has_slots(theirs):  # the case itself: the object keyed into the tool's action
+        assert theirs == obj.data.shape_keys.animation_data.action
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, seed=4))
+    assert not any("shared" in n for n in result.notes), result.notes
+    assert obj.data.shape_keys.animation_data.action.name == f"Audience {obj.name}"
+    _n, notes = job.clear(scene, faces.name)
+    assert not any("kept" in n for n in notes), notes
+    assert obj.data.shape_keys.animation_data.action is None
+    assert obj.animation_data.action == theirs and not keys.is_ours(theirs)
+    assert sorted({fc.data_path for fc in compat.existing_fcurves(theirs)}) == ["location"]
+
+
+def test_remove_keeps_a_fake_user_action_the_artist_added_to_on_the_face(addon, demo_scene):
+    """Hostile (stop 20): with a fake user and a pose marker, Remove took the action off the face (the marker kept
+    on an orphan the next run did not reuse)."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    obj = faces.objects[1]
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    action = obj.data.shape_keys.animation_data.action
+    action.use_fake_user = True
+    action.pose_markers.new("cue")
+    _n, notes = job.clear(scene, faces.name)
+    assert obj.data.shape_keys.animation_data.action == action
+    assert any(n.startswith(f"kept the tool's action on {obj.name}") for n in notes), notes
+
+
+def test_the_speech_emotion_action_the_artist_added_to_is_kept_with_a_note(addon, demo_scene):
+    scene, faces, strip = demo_scene
+    job, keys = sub(addon, "blender.job"), sub(addon, "blender.keys")
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    empty = keys.emotion_object(scene)
+    empty.animation_data.action.pose_markers.new("applause")
+    _n, notes = job.clear(scene, faces.name)
+    assert keys.emotion_object(scene) == empty and len(empty.animation_data.action.pose_markers) == 1
+    assert any(n.startswith(f"kept the empty '{empty.name}' and its action") for n in notes), notes
 
 
 def test_a_rerun_that_drops_a_curve_puts_its_value_back(addon, demo_scene):
