@@ -32,7 +32,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from crowd.members import crowd_mood, react, temperament  # noqa: E402
+from crowd.members import AT_REST, crowd_mood, react, temperament  # noqa: E402
 from crowd.presets import EMOTIONS, expression_table  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
@@ -59,7 +59,7 @@ def different(table: np.ndarray) -> np.ndarray:
 
 def mood_changes(mood: np.ndarray) -> int:
     """How often the crowd's leading emotion changes (moments at rest not counted)."""
-    shown = mood.argmax(axis=1)[mood.max(axis=1) > 0.05]
+    shown = mood.argmax(axis=1)[mood.max(axis=1) > AT_REST]
     return int(np.count_nonzero(np.diff(shown)))
 
 

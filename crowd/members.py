@@ -98,6 +98,7 @@ def blinks(duration_s: float, member: Temperament, fps: float) -> tuple:
 FULL_AT = 2.0   # an emotion shows fully once it is this many times as likely as chance (after the contrast)
 MARGIN = 0.15   # another emotion leads only once its evidence is this much ahead (README: What the crowd shows)
 RUNNER_UP = 0.3  # emotions that do not lead still show, this much of their evidence
+AT_REST = 0.05  # a mood weaker than this shows no emotion: the crowd at its rest face (pictures, measures)
 
 
 def crowd_mood(probs: np.ndarray, hop_s: float, contrast: float = 4.0, hold_s: float = 2.0) -> np.ndarray:

@@ -39,7 +39,7 @@ def moments(blocks: list, first_frame: int, fps: float) -> list:
 
 
 def contact_sheet(path: str, stills: list, timeline, mood: np.ndarray, blocks: list, fps: float,
-                  first_frame: int, speaker: str) -> None:
+                  first_frame: int, speaker: str, at_rest: float) -> None:
     """Stills in two rows (labelled with the time and the speaker's emotion) over the emotion timeline."""
     import matplotlib
 
@@ -73,7 +73,7 @@ def contact_sheet(path: str, stills: list, timeline, mood: np.ndarray, blocks: l
     shown = mood.argmax(axis=1)
     strength = mood.max(axis=1)
     for i in range(len(t) - 1):  # what the crowd shows: its leading emotion, as strong as it shows it
-        if strength[i] > 0.05:
+        if strength[i] > at_rest:
             ax.axvspan(t[i], t[i + 1], ymin=-0.2, ymax=-0.08, color=COLOURS[classes[shown[i]]],
                        alpha=float(min(1.0, 0.25 + strength[i])), clip_on=False, lw=0)
     for block in blocks:
@@ -151,11 +151,12 @@ def main(argv=None) -> int:
             top = int(np.argmax(timeline.probs[at]))
             # The crowd's leading emotion (the band under the chart), which may differ from the model's top
             # class of the moment: the crowd holds an emotion that leads over the last seconds.
-            shows = timeline.classes[int(np.argmax(mood[at]))] if mood[at].max() > 0.05 else "its rest face"
+            shows = (timeline.classes[int(np.argmax(mood[at]))] if mood[at].max() > members.AT_REST
+                     else "its rest face")
             stills.append((image, block, frame, (shows, timeline.classes[top], float(timeline.probs[at, top]))))
             print(f"moment {n + 1}: frame {frame}, speaker {block['emotion']}, {time.time() - start:.0f} s")
         sheet = os.path.join(work, "showcase.png")
-        contact_sheet(sheet, stills, timeline, mood, speech["blocks"], fps, first, speech["speaker"])
+        contact_sheet(sheet, stills, timeline, mood, speech["blocks"], fps, first, speech["speaker"], members.AT_REST)
         os.replace(sheet, os.path.join(args.out, "showcase.png"))
         print(f"wrote {os.path.join(args.out, 'showcase.png')}")
         if args.video:
