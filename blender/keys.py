@@ -233,23 +233,26 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
     """Swap the curves this tool wrote before in `action` for `curves` {data path: (frames, values)}.
 
     Each curve gets all its keys in one go (keyframe_points.add + foreach_set), Bezier with
-    auto-clamped handles; curves without keys are not made. A curve of ours that nobody edited and that
-    gets as many keys again is rewritten in place. A channel that already has a curve that is not ours as
-    written (edited by hand, or the artist's own) is left alone. Returns (those paths, the paths of the tool's
-    curves removed and not written again).
+    auto-clamped handles; curves without keys are not made. A curve of ours that nobody edited is rewritten in
+    place: with as many keys again, its keys are moved; with another count, they are made anew in it. Either way
+    the curve keeps how the artist looks at it (colour, hidden, selected, its group). A channel that already has a
+    curve that is not ours as written (edited by hand, or the artist's own) is left alone. Returns (those paths,
+    the paths of the tool's curves removed and not written again).
     """
     ours, others, _edited = _sort_curves(action)
     taken = {fc.data_path for fc in others}
     kept = [path for path in curves if path in taken]
-    marks, rewrite, new, doomed = {}, [], {}, []
+    marks, rewrite, renew, doomed = {}, [], [], []
     for path, (fc, keys) in ours.items():
         frames = curves.get(path, ((),))[0]
-        if keys is not None and len(frames) and len(frames) == len(keys.co) // 2:
+        if not len(frames):
+            doomed.append(fc)
+        elif keys is not None and len(frames) == len(keys.co) // 2:
             rewrite.append((fc, keys))
         else:
-            doomed.append(fc)
+            renew.append(fc)
     compat.remove_fcurves(action, doomed)
-    reused = {fc.data_path for fc, _keys in rewrite}
+    reused = {fc.data_path for fc, _keys in rewrite} | {fc.data_path for fc in renew}
     new = {path: curve for path, curve in curves.items() if path not in taken | reused and len(curve[0])}
     dropped = [path for path in ours if path not in reused and path not in new]
     old_format = _old_format(action)
@@ -257,8 +260,11 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
         if old_format and fc.auto_smoothing != SMOOTHING:  # written with Blender's default smoothing then
             fc.auto_smoothing = SMOOTHING
         marks[fc.data_path] = _digest(fc, _set_keys(fc, *curves[fc.data_path]), _kinds_part(keys))
+    for fc in renew:
+        fc.keyframe_points.clear()
     kinds = None
-    for fc, (frames, values) in zip(compat.new_fcurves(action, datablock, list(new), group), new.values()):
+    for fc in renew + compat.new_fcurves(action, datablock, list(new), group):
+        frames, values = curves[fc.data_path]
         fc.auto_smoothing = SMOOTHING  # before the keys: setting it recomputes the handles
         fc.keyframe_points.add(len(frames))
         co = _set_keys(fc, frames, values)

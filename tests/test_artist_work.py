@@ -308,6 +308,38 @@ def test_a_breakdown_an_easing_or_a_handle_smoothing_makes_a_curve_the_artists(a
     assert _fcurve(addon, action, "browDownLeft").auto_smoothing == "CONT_ACCEL"
 
 
+def test_how_the_artist_looks_at_a_curve_survives_a_rerun_with_another_key_count(addon, demo_scene):
+    """Noticed (stop 20): a re-run whose curves get another number of keys removed the tool's curves and made new
+    ones, so the artist's colour, hiding, selection and channel group on them were lost. The curve is kept now and
+    only its keys are made anew; these looks are not edits (the curve stays the tool's)."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    obj = faces.objects[0]
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    action = obj.data.shape_keys.animation_data.action
+    compat = sub(addon, "blender.compat")
+    smile = _fcurve(addon, action, "mouthSmileLeft")
+    smile.color_mode, smile.color = "CUSTOM", (1.0, 0.2, 0.1)
+    smile.hide, smile.select = True, True
+    smile.group.name = "Smiles"  # the artist's name for the tool's channel group
+    before = len(smile.keyframe_points)
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, tolerance=0.02))  # fewer keys
+    assert not any("kept" in n for n in result.notes), result.notes  # still the tool's
+    smile = _fcurve(addon, action, "mouthSmileLeft")
+    assert smile.color_mode == "CUSTOM" and tuple(smile.color) == pytest.approx((1.0, 0.2, 0.1))
+    assert smile.hide and smile.select and smile.group.name == "Smiles"
+    assert len(smile.keyframe_points) != before  # the test needs a new key count
+    frames, values = fcurve_data(smile)
+    assert len(frames) == len(smile.keyframe_points) and np.all(np.diff(frames) > 0)
+    assert np.all((values >= 0) & (values <= 1))
+    assert {(k.interpolation, k.handle_left_type, k.handle_right_type) for k in smile.keyframe_points} == \
+        {("BEZIER", "AUTO_CLAMPED", "AUTO_CLAMPED")}  # as the tool writes every curve
+    assert {fc.auto_smoothing for fc in compat.existing_fcurves(action)} == {"NONE"}
+    _n, notes = job.clear(scene, faces.name)
+    assert not any("kept" in n for n in notes), notes
+    assert obj.data.shape_keys.animation_data is None or obj.data.shape_keys.animation_data.action is None
+
+
 def test_curves_of_a_file_from_before_the_smoothing_was_fingerprinted_are_still_the_tools(addon, demo_scene):
     """Hostile (stop 20): actions written before FINGERPRINT_FORMAT 2 have curves with Blender's default handle
     smoothing and fingerprints without it. Such curves are still the tool's: a re-run rewrites them (smoothing
