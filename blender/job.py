@@ -59,7 +59,8 @@ class Result:
         text = (f"Animated {_faces(len(self.faces), None)}, {self.keys_per_face} keys a shape key, "
                 f"{m}:{s:02d} of speech")
         if self.keys_written < self.keys_per_face * self.curves:
-            text += f" (simplified to {self.keys_written} of {self.keys_per_face * self.curves} keys)"
+            dense = self.keys_per_face * self.curves
+            text += f" (reactions simplified to {self.keys_written} of {dense} keys; blinks apart)"
         return text
 
 

@@ -273,6 +273,9 @@ def test_key_tolerance_keeps_fewer_editable_keys(addon, demo_scene):
     assert total_sparse < 0.6 * total_dense
     fc = sub(addon, "blender.compat").existing_fcurves(faces.objects[0].data.shape_keys.animation_data.action)[0]
     assert fc.keyframe_points[1].interpolation == "BEZIER"
+    job = sub(addon, "blender.job")
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, seed=1, tolerance=0.03))
+    assert f"reactions simplified to {total_sparse} of {total_dense} keys; blinks apart" in result.summary()
 
 
 def test_members_blink_on_their_own(addon, demo_scene):
