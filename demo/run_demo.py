@@ -44,14 +44,18 @@ def main() -> int:
         fps = scene.render.fps / scene.render.fps_base
         # The second half of each emotion block: the crowd reacts a second or two after the voice changes, so
         # the first half may still show the block before.
-        blocks = [b for b in read_blocks()["blocks"] if b["emotion"] != "neutral"]
+        try:
+            blocks = [b for b in read_blocks()["blocks"] if b["emotion"] != "neutral"]
+        except (OSError, ValueError, KeyError, TypeError) as e:  # demo/speech.json gone or edited: any frame
+            print(f"note: demo/speech.json unreadable ({e}): the still is the most expressive frame of the speech")
+            blocks = []
         spans = [(strip.frame_start + (b["start_s"] + b["end_s"]) / 2 * fps, strip.frame_start + b["end_s"] * fps)
-                 for b in blocks]
+                 for b in blocks] or None
         frame = demo.open_eyes_frame(faces, demo.most_expressive_frame(faces, spans), 6)
         demo.render_still(scene, png, frame, engine="WORKBENCH", samples=16)
         seconds = (frame - strip.frame_start) / fps
-        speaker = next((b["emotion"] for b in blocks if b["start_s"] <= seconds < b["end_s"]), "?")
-        print(f"rendered {png}: frame {frame}, {seconds:.1f} s into the speech, in its {speaker} block")
+        speaker = next((f", in its {b['emotion']} block" for b in blocks if b["start_s"] <= seconds < b["end_s"]), "")
+        print(f"rendered {png}: frame {frame}, {seconds:.1f} s into the speech{speaker}")
     return 0
 
 
