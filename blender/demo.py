@@ -132,14 +132,66 @@ def _shape_offsets(co: np.ndarray, parts: dict) -> dict:
     return keys
 
 
+def _pair(name: str, weight: float = 1.0) -> dict:
+    return {name + "Left": weight, name + "Right": weight}
+
+
+# The demo face with other rigs' names, for a mixed crowd: each of their keys is a mix of the ARKit keys above. Keys
+# a preset pairs (Faceshift's "smile" beside MouthSmile_L/R, its "JawOpen" beside the viseme "AA") share the
+# movement, so a face that has both moves as far as the ARKit face does. Every key the Faceshift and VRoid presets
+# name is here, with the blinks: the demo lacks none of them.
+RIG_KEYS = {
+    "FACESHIFT": {
+        **{f"{fs}_{s[0]}": {f"{arkit}{s}": w} for fs, arkit, w in (
+            ("MouthSmile", "mouthSmile", 0.5), ("MouthFrown", "mouthFrown", 0.5), ("Sneer", "noseSneer", 0.5),
+            ("CheekSquint", "cheekSquint", 1.0), ("EyeSquint", "eyeSquint", 1.0), ("BrowsD", "browDown", 1.0),
+            ("BrowsU", "browOuterUp", 1.0), ("EyeOpen", "eyeWide", 1.0), ("LipsStretch", "mouthStretch", 1.0),
+            ("LipsUpperUp", "mouthUpperUp", 1.0), ("EyeBlink", "eyeBlink", 1.0)) for s in ("Left", "Right")},
+        "smile": _pair("mouthSmile", 0.5), "frown": _pair("mouthFrown", 0.5), "Sneer": _pair("noseSneer", 0.5),
+        "BrowsU_C": {"browInnerUp": 1.0}, "LipsTogether": _pair("mouthPress"), "Puff": {"jawForward": 1.0},
+        "JawOpen": {"jawOpen": 0.5}, "AA": {"jawOpen": 0.5, "mouthFunnel": 0.4},
+        "CH": {"jawOpen": 0.5, "mouthFunnel": 0.5},
+    },
+    "VROID": {  # VRoid's keys move a region into an expression: brows, eyes or mouth
+        "Fcl_BRW_Fun": {"browInnerUp": 0.2, **_pair("browOuterUp", 0.3)},
+        "Fcl_BRW_Joy": {"browInnerUp": 0.2, **_pair("browOuterUp", 0.4)},
+        "Fcl_BRW_Sorrow": {"browInnerUp": 0.9},
+        "Fcl_BRW_Angry": _pair("browDown", 0.9),
+        "Fcl_BRW_Surprised": {"browInnerUp": 0.8, **_pair("browOuterUp", 0.9)},
+        "Fcl_EYE_Fun": _pair("eyeSquint", 0.6),
+        "Fcl_EYE_Joy": {**_pair("eyeSquint", 0.75), **_pair("cheekSquint", 1.0)},
+        "Fcl_EYE_Sorrow": {**_pair("eyeLookDown", 0.4), **_pair("eyeSquint", 0.2)},
+        "Fcl_EYE_Angry": _pair("eyeSquint", 0.5),
+        "Fcl_EYE_Surprised": _pair("eyeWide", 1.0),
+        "Fcl_EYE_Spread": _pair("eyeWide", 0.6),
+        "Fcl_EYE_Close_L": {"eyeBlinkLeft": 1.0}, "Fcl_EYE_Close_R": {"eyeBlinkRight": 1.0},
+        "Fcl_MTH_Fun": _pair("mouthSmile", 0.6),
+        "Fcl_MTH_Joy": {**_pair("mouthSmile", 1.0), "jawOpen": 0.2},
+        "Fcl_MTH_Sorrow": {**_pair("mouthFrown", 0.85), **_pair("mouthPress", 0.3)},
+        "Fcl_MTH_Angry": {**_pair("mouthPress", 0.6), **_pair("noseSneer", 0.6), "jawForward": 0.3},
+        "Fcl_MTH_Surprised": {"jawOpen": 0.7, "mouthFunnel": 0.3},
+    },
+}
+RIGS = ("ARKIT", *RIG_KEYS)
+
+
+def rig_offsets(offsets: dict, rig: str) -> dict:
+    """The demo face's shape keys as `rig` names them: {name: vertex offsets}, from the ARKit keys' `offsets`."""
+    if rig == "ARKIT":
+        return offsets
+    return {name: sum(w * offsets[k] for k, w in mix.items()) for name, mix in RIG_KEYS[rig].items()}
+
+
 HAIR = ((0.09, 0.06, 0.04), (0.25, 0.14, 0.07), (0.55, 0.38, 0.18), (0.03, 0.03, 0.03), (0.5, 0.18, 0.07),
         (0.55, 0.55, 0.55))
 CLOTH = ((0.12, 0.22, 0.45), (0.5, 0.12, 0.12), (0.15, 0.35, 0.2), (0.35, 0.35, 0.38), (0.55, 0.42, 0.15),
          (0.3, 0.15, 0.4))
 
 
-def add_face(name: str, location, collection, skin, hair=HAIR[0], cloth=CLOTH[0]) -> bpy.types.Object:
-    """One member: a cartoon head on shoulders with every shape key of DEMO_KEYS; `skin`, `hair`, `cloth`: colours."""
+def add_face(name: str, location, collection, skin, hair=HAIR[0], cloth=CLOTH[0], rig: str = "ARKIT"
+             ) -> bpy.types.Object:
+    """One member: a cartoon head on shoulders with the shape keys of DEMO_KEYS, or named as `rig` (RIGS) names
+    them; `skin`, `hair`, `cloth`: colours."""
     mesh, parts = face_mesh(name)
     key = "%02x%02x%02x" % tuple(int(255 * c) for c in skin)
     for mat in (_material(f"Demo Skin {key}", skin, 0.5), _material("Demo Eye White", (0.9, 0.9, 0.86), 0.3),
@@ -155,15 +207,17 @@ def add_face(name: str, location, collection, skin, hair=HAIR[0], cloth=CLOTH[0]
     co = np.empty(len(mesh.vertices) * 3, dtype=np.float32)
     mesh.vertices.foreach_get("co", co)
     co = co.reshape(-1, 3)
-    for key_name, offset in _shape_offsets(co, parts).items():
+    for key_name, offset in rig_offsets(_shape_offsets(co, parts), rig).items():
         kb = obj.shape_key_add(name=key_name, from_mix=False)
         kb.data.foreach_set("co", (co + offset).ravel())
         kb.value = 0.0  # at rest until animated (Blender 5.0 makes new shape keys at 1.0)
     return obj
 
 
-def build_audience(scene, rows: int = 3, per_row: int = 4, name: str = "Audience", seed: int = 1):
-    """A collection of rows of faces on tiers, facing the camera at -Y."""
+def build_audience(scene, rows: int = 3, per_row: int = 4, name: str = "Audience", seed: int = 1,
+                   rigs: tuple = ("ARKIT",)):
+    """A collection of rows of faces on tiers, facing the camera at -Y; the faces' shape keys are named as each of
+    `rigs` (RIGS) names them in turn."""
     collection = bpy.data.collections.new(name)
     scene.collection.children.link(collection)
     rng = np.random.default_rng(seed)
@@ -172,8 +226,9 @@ def build_audience(scene, rows: int = 3, per_row: int = 4, name: str = "Audience
             x = (c - (per_row - 1) / 2) * 2.6 + (r % 2) * 0.8
             tone = rng.uniform(0.3, 0.9)
             skin = (tone, tone * rng.uniform(0.62, 0.74), tone * rng.uniform(0.5, 0.6))
-            add_face(f"Face.{r * per_row + c + 1:03d}", (x, r * 2.6, r * 1.9), collection, skin,
-                     HAIR[rng.integers(len(HAIR))], CLOTH[rng.integers(len(CLOTH))])
+            n = r * per_row + c
+            add_face(f"Face.{n + 1:03d}", (x, r * 2.6, r * 1.9), collection, skin,
+                     HAIR[rng.integers(len(HAIR))], CLOTH[rng.integers(len(CLOTH))], rigs[n % len(rigs)])
     return collection
 
 
@@ -234,11 +289,12 @@ def add_camera_and_light(scene, rows: int = 3):
         background.inputs["Strength"].default_value = 2.5  # the room's light on the faces' shaded side
 
 
-def build_demo_scene(scene=None, rows: int = 3, per_row: int = 4, speech: str = DEMO_SPEECH):
-    """Faces, set, speech strip, camera and light in `scene`, playing in sync with the sound; return (faces
-    collection, sound strip)."""
+def build_demo_scene(scene=None, rows: int = 3, per_row: int = 4, speech: str = DEMO_SPEECH,
+                     rigs: tuple = ("ARKIT",)):
+    """Faces (named as `rigs` name them, in turn), set, speech strip, camera and light in `scene`, playing in sync
+    with the sound; return (faces collection, sound strip)."""
     scene = scene or bpy.context.scene
-    collection = build_audience(scene, rows, per_row)
+    collection = build_audience(scene, rows, per_row, rigs=rigs)
     add_set(scene, rows, per_row)
     strip = add_speech(scene, speech)
     add_camera_and_light(scene, rows)

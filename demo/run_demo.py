@@ -4,6 +4,8 @@ and render out/demo.png (Workbench, a few seconds; demo/showcase.py makes the do
   python demo/run_demo.py               (bpy as a Python module; bash scripts/demo.sh runs this)
   blender -b -P demo/run_demo.py
   python demo/run_demo.py --no-render   (only out/demo.blend)
+  python demo/run_demo.py --rigs mixed  (faces named as ARKit, Faceshift and VRoid name them, in turn:
+                                         out/demo-mixed.blend and .png; also --rigs vroid or faceshift)
 """
 import importlib
 import os
@@ -16,10 +18,21 @@ sys.path.insert(0, os.path.join(ROOT, "demo"))
 from make_speech import read_blocks  # noqa: E402  (demo/speech.json: the speech's emotion blocks)
 
 
+RIGS = {"arkit": ("ARKIT",), "faceshift": ("FACESHIFT",), "vroid": ("VROID",),
+        "mixed": ("ARKIT", "VROID", "FACESHIFT")}
+
+
 def main() -> int:
-    if {"-h", "--help"} & set(sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else sys.argv[1:]):
+    args = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else sys.argv[1:]
+    if {"-h", "--help"} & set(args):
         print(__doc__.strip())
         return 0
+    rigs = args[args.index("--rigs") + 1].lower() if "--rigs" in args[:-1] else "arkit"
+    unknown = [a for a in args if a not in ("--no-render", "--rigs", rigs)]
+    if rigs not in RIGS or unknown:
+        print(f"error: {'unknown arguments ' + ' '.join(unknown) if unknown else '--rigs ' + rigs + ' is none of'}"
+              f" (--rigs takes {', '.join(RIGS)}; --help says more)", file=sys.stderr)
+        return 2
     import bpy
 
     from checkout import load_addon
@@ -30,17 +43,18 @@ def main() -> int:
     out = os.path.join(ROOT, "out")
     os.makedirs(out, exist_ok=True)
     scene = bpy.context.scene
-    faces, strip = demo.build_demo_scene(scene)
+    faces, strip = demo.build_demo_scene(scene, rigs=RIGS[rigs])
     scene.audience.strip, scene.audience.faces = strip.name, faces
     result = bpy.ops.audience.animate()
     if result != {"FINISHED"}:
         print("error: Animate audience failed", file=sys.stderr)
         return 1
-    blend = os.path.join(out, "demo.blend")
+    name = "demo" if rigs == "arkit" else f"demo-{rigs}"
+    blend = os.path.join(out, name + ".blend")
     bpy.ops.wm.save_as_mainfile(filepath=blend)
     print(f"saved {blend}")
     if "--no-render" not in sys.argv:
-        png = os.path.join(out, "demo.png")
+        png = os.path.join(out, name + ".png")
         fps = scene.render.fps / scene.render.fps_base
         # The second half of each emotion block: the crowd reacts a second or two after the voice changes, so
         # the first half may still show the block before.

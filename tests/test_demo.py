@@ -124,3 +124,44 @@ def test_movie_and_still_outputs_on_this_blender(addon, empty_scene):
     assert (ffmpeg.format, ffmpeg.codec, ffmpeg.audio_codec) == ("MPEG4", "H264", "AAC")
     compat.use_image_output(empty_scene, "PNG")
     assert empty_scene.render.image_settings.file_format == "PNG"
+
+
+def test_the_demo_face_named_as_faceshift_and_vroid_name_it(addon, empty_scene):
+    """`run_demo.py --rigs mixed`: the same face with each rig's names. Each of its keys moves the face as its mix
+    of ARKit keys does (so only those keys' parts), and it has every key its preset names, with the blinks."""
+    from crowd.presets import BLINKS, PRESETS, detect
+
+    demo = sub(addon, "blender.demo")
+    collection = demo.build_audience(empty_scene, rows=1, per_row=3, rigs=demo.RIGS)
+    arkit, *others = collection.objects
+    blocks = arkit.data.shape_keys.key_blocks
+    basis = _coords(blocks["Basis"])
+    offsets = {b.name: _coords(b) - basis for b in blocks[1:]}
+    assert [detect(o.data.shape_keys.key_blocks.keys()[1:]) for o in collection.objects] == list(demo.RIGS)
+    for obj, rig in zip(others, demo.RIGS[1:]):
+        keys = obj.data.shape_keys.key_blocks
+        np.testing.assert_allclose(_coords(keys["Basis"]), basis, atol=1e-6)
+        wanted = {k for row in PRESETS[rig].values() for k in row} | set(BLINKS[rig])
+        assert set(keys.keys()[1:]) == wanted, rig
+        for block in keys[1:]:
+            mix = demo.RIG_KEYS[rig][block.name]
+            expected = sum(w * offsets[k] for k, w in mix.items())
+            np.testing.assert_allclose(_coords(block) - basis, expected, atol=1e-5, err_msg=block.name)
+            assert 0.02 < np.linalg.norm(expected, axis=1).max() <= 0.3, block.name
+            assert block.value == 0.0
+
+
+def test_the_mixed_demo_crowd_animates_in_one_click_without_warnings(addon, empty_scene):
+    from conftest import HAS_AUDIO, face_curves
+
+    if not HAS_AUDIO:
+        pytest.skip("this bpy wheel is built without audio (4.2)")
+    demo, job = sub(addon, "blender.demo"), sub(addon, "blender.job")
+    faces, strip = demo.build_demo_scene(empty_scene, rows=1, per_row=3, rigs=demo.RIGS)
+    assert job.rig_kinds(faces) == {"ARKIT": 1, "FACESHIFT": 1, "VROID": 1}
+    result = job.animate(empty_scene, job.Settings(strip=strip.name, faces=faces.name))
+    assert sorted(result.faces) == sorted(o.name for o in faces.objects)
+    assert not [n for n in result.notes if "lack" in n or "no naming" in n], result.notes
+    for obj in faces.objects:
+        curves = face_curves(addon, obj)
+        assert len(curves) >= 10 and max(v.max() for _f, v in curves.values()) > 0.2, obj.name
