@@ -36,6 +36,7 @@ _OWN_PROPERTIES = (TAG, FORMAT)
 REST = "audience_rest_values"        # custom property on a face's Key: {shape key: value before Animate}
 MARKERS = "audience_markers"         # custom property on a scene: [[name, frame], ...] of the tool's markers
 EMOTION_OBJECT_TAG = "audience_emotion"
+STASH = "[Action Stash]"  # the muted tracks Blender's Stash puts actions on ("[Action Stash].001", ...)
 NLA_TRACK = "Audience Reactions"     # the name of the tracks the tool makes (found by their action, not this)
 MARKER_PREFIX = "audience: "
 
@@ -131,6 +132,8 @@ def _find(datablock) -> tuple:
     if is_ours(anim.action):
         return anim.action, None, None
     for track in anim.nla_tracks:
+        if track.name.startswith(STASH):
+            continue  # a take the artist stashed (Action Editor > Stash) stays as it is: the next run makes a new one
         for strip in track.strips:
             if is_ours(strip.action):
                 return strip.action, track, strip
@@ -169,7 +172,7 @@ def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
         else:
             compat.set_strip_action(strip, action, datablock)
     if action is None:
-        action = bpy.data.actions.new(name)
+        action = bpy.data.actions.new(_free_name(name))
         action[TAG] = "{}"
         if anim.action is None:
             compat.assign_action(anim, action)
@@ -178,6 +181,15 @@ def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
             track.name = NLA_TRACK
             strip = compat.new_nla_strip(track, action.name, start_frame, action, datablock)
     return action, strip, copied, shift
+
+
+def _free_name(name: str) -> str:
+    """`name`, or "name (2)", "(3)"... if an action has it (a stashed take): Blender would count on from the face's
+    number, and "Audience Face.001"'s second take would be called "Audience Face.007"."""
+    n = 1
+    while (f"{name} ({n})" if n > 1 else name) in bpy.data.actions:
+        n += 1
+    return f"{name} ({n})" if n > 1 else name
 
 
 def _write(datablock, name: str, group: str, curves: dict) -> Written:
@@ -404,8 +416,8 @@ def _clear(datablock) -> tuple:
     elif not _shared(action, datablock):  # a fake user, or the face's object keyed in it: the action stays
         remove_written(action)
         kept = list(dict.fromkeys(fc.data_path for fc in compat.slot_fcurves(action, datablock)))
-        if action.users - int(action.use_fake_user) == 1:  # only a fake user besides
-            added = _additions(action)
+        if action.users - int(action.use_fake_user) == 1:  # only a fake user besides: the artist keeps it
+            added = _additions(action) + ["a fake user"]
         elif not kept:  # the object's keys stay in it: the object's action from now on, not the tool's
             for name in _OWN_PROPERTIES:
                 action.pop(name, None)

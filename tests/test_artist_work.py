@@ -425,9 +425,14 @@ def test_remove_keeps_a_fake_user_action_the_artist_added_to_on_the_face(addon, 
     action = obj.data.shape_keys.animation_data.action
     action.use_fake_user = True
     action.pose_markers.new("cue")
+    other = faces.objects[2].data.shape_keys.animation_data.action
+    other.use_fake_user = True  # a fake user only (hostile, stop 21: emptied without a word)
     _n, notes = job.clear(scene, faces.name)
     assert obj.data.shape_keys.animation_data.action == action
     assert any(n.startswith(f"kept the tool's action on {obj.name}") for n in notes), notes
+    said = next(n for n in notes if n.startswith("kept the tool's action on"))
+    assert faces.objects[2].name in said and "a fake user" in said and "pose markers" in said, said
+    assert faces.objects[2].data.shape_keys.animation_data.action == other
 
 
 def test_the_speech_emotion_action_the_artist_added_to_is_kept_with_a_note(addon, demo_scene):
@@ -565,3 +570,32 @@ def test_a_rerun_keeps_where_the_artist_put_the_tools_strip(addon, demo_scene):
                                                                          placed.action_frame_start))
     assert (placed.scale, placed.blend_type, placed.influence) == (1.5, "ADD", 0.5)
     assert any("where you put the tool's NLA strip" in n and obj.name in n for n in result.notes), result.notes
+
+
+def test_a_stashed_take_stays_and_the_next_run_makes_a_new_one(addon, demo_scene):
+    """Hostile (stop 21): the artist stashes the tool's action (Action Editor > Stash: a muted "[Action Stash]"
+    track holds it, no active action) and animates again with another seed. The re-run wrote into the stash: take
+    one lost and the face still. The stash is the artist's now: a new take plays, named after the face."""
+    scene, faces, strip = demo_scene
+    job, keys, compat = sub(addon, "blender.job"), sub(addon, "blender.keys"), sub(addon, "blender.compat")
+    obj = faces.objects[0]
+    key = obj.data.shape_keys
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    take = key.animation_data.action
+    jaw = fcurve_data(_fcurve(addon, take, "jawOpen"))[1].copy()
+    anim = key.animation_data
+    track = anim.nla_tracks.new()  # what Stash does (BKE_nla_action_stash), which needs the Action Editor
+    track.name = "[Action Stash]"
+    stashed = track.strips.new(take.name, int(take.frame_range[0]), take)
+    if compat.has_slots(take):
+        stashed.action_slot = anim.action_slot
+    track.mute = True
+    anim.action = None
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, seed=11))
+    np.testing.assert_array_equal(fcurve_data(_fcurve(addon, take, "jawOpen"))[1], jaw)
+    assert anim.action is not None and anim.action != take and keys.is_ours(anim.action)
+    assert anim.action.name == f"{take.name} (2)"
+    assert not np.array_equal(fcurve_data(_fcurve(addon, anim.action, "jawOpen"))[1], jaw)
+    job.clear(scene, faces.name)
+    assert anim.action is None and track.strips[0].action == take  # Remove takes the new one, not the stash
+    np.testing.assert_array_equal(fcurve_data(_fcurve(addon, take, "jawOpen"))[1], jaw)
