@@ -393,7 +393,7 @@ def write_steps(job: Job, timeline: Timeline):
     result = Result(frames=frames, timeline=timeline, notes=list(job.notes) + [
         f"'{sound.label}': {note}" for note in timeline.notes], keys_per_face=len(frames),
                     duration_s=timeline.duration_s)
-    nla, yours, copied, hidden, placed, over = [], [], [], [], [], []
+    nla, yours, copied, hidden, placed, over, trimmed, moved = [], [], [], [], [], [], [], []
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
     objects = _objects_by_name()
     for n, plan in enumerate(job.faces):
@@ -434,6 +434,9 @@ def write_steps(job: Job, timeline: Timeline):
             copied.append(name)
         if written.placed:
             placed.append(name)
+        if written.trimmed:
+            trimmed.append(name)
+        moved += [f"{name}: '{strip}'" for strip in written.moved]
         result.faces.append(name)
         yield ANALYSED + (1 - ANALYSED) * (n + 1) / len(job.faces), f"keying faces: {n + 1} of {len(job.faces)}"
     scene = bpy.data.scenes.get(job.scene)
@@ -463,6 +466,13 @@ def write_steps(job: Job, timeline: Timeline):
     if placed:
         result.notes.append(f"kept where you put the tool's NLA strip (moved, scaled or repeated) on {len(placed)} "
                             f"face{'s' if len(placed) > 1 else ''} ({_names(placed)})")
+    if trimmed:
+        result.notes.append(f"kept your Action Clip trim of the tool's NLA strip on {_faces(len(trimmed), None)}: "
+                            f"it plays that part of the new reaction ({_names(trimmed)})")
+    if moved:
+        result.notes.append(f"the tool's NLA strip would have run into your strip{'s' if len(moved) > 1 else ''} on "
+                            f"its track: it moved to a track '{keys.NLA_TRACK}' of its own just above "
+                            f"({_names(moved)})")
     if copied:
         result.notes.append(f"{_faces(len(copied), 'shared')} the tool's action with another face: each now has its "
                             f"own ({_names(copied)})")

@@ -32,7 +32,8 @@ TAG = "audience_reactions"           # custom property on the tool's actions
 # Custom property on the tool's actions: the fingerprints' format. 2: they hold a curve's handle smoothing (before,
 # curves were written with Blender's default smoothing, so a file of then fingerprints without it).
 FORMAT, FINGERPRINT_FORMAT = "audience_reactions_format", 2
-_OWN_PROPERTIES = (TAG, FORMAT)
+CLIP = "audience_reactions_clip"  # custom property on the tool's actions: the Action Clip its NLA strip was given
+_OWN_PROPERTIES = (TAG, FORMAT, CLIP)
 REST = "audience_rest_values"        # custom property on a face's Key: {shape key: value before Animate}
 MARKERS = "audience_markers"         # custom property on a scene: [[name, frame], ...] of the tool's markers
 EMOTION_OBJECT_TAG = "audience_emotion"
@@ -50,6 +51,8 @@ class Written:
     dropped: list = field(default_factory=list)  # the tool's curves of the run before that this run did not write
     notes: list = field(default_factory=list)    # what else the artist should know
     placed: bool = False                         # the artist moved, scaled or repeated the tool's NLA strip: kept
+    trimmed: bool = False                        # the artist trimmed the tool's NLA strip's Action Clip: kept
+    moved: list = field(default_factory=list)    # the artist's strips the tool's strip would run into: it moved
     over: list = field(default_factory=list)     # written in the active action, over the artist's NLA strips' keys
 
 
@@ -196,11 +199,12 @@ def _write(datablock, name: str, group: str, curves: dict) -> Written:
     """Write {data path: (frames, values)} into the tool's action for `datablock`."""
     start = min((int(f[0]) for f, _v in curves.values() if len(f)), default=1)
     action, strip, copied, shift = _ensure_action(datablock, name, start)
+    trimmed = strip is not None and _trimmed(strip, action)
     kept, dropped = _replace_curves(action, datablock, group, curves)
-    hidden, placed, over = [], False, []
+    hidden, placed, over, moved = [], False, [], []
     anim = datablock.animation_data
     if strip is not None:
-        _fit_nla_strip(strip, action, shift)
+        strip, moved = _fit_nla_strip(datablock, strip, action, shift, trimmed)
         placed = abs(shift) > 1e-4 or strip.scale != 1.0 or strip.repeat != 1.0
         theirs = {fc.data_path for fc in compat.existing_fcurves(anim.action)} if anim.action is not None else set()
         hidden = [path for path in curves if path in theirs and path not in kept]
@@ -210,7 +214,7 @@ def _write(datablock, name: str, group: str, curves: dict) -> Written:
                   for fc in compat.existing_fcurves(s.action)}
         over = [path for path in curves if path in theirs and path not in kept]
     return Written("NLA" if strip is not None else "ACTIVE", kept, copied, hidden, dropped, placed=placed,
-                   over=over)
+                   over=over, trimmed=trimmed, moved=moved)
 
 
 # The tool's curves are Bezier with auto-clamped handles and no handle smoothing: each key's handles follow its
@@ -310,15 +314,69 @@ def remove_written(action) -> list:
     return edited
 
 
-def _fit_nla_strip(strip, action, shift: float = 0.0):
+def _trimmed(strip, action) -> bool:
+    """The artist gave the tool's strip another Action Clip (Strip > Action Clip: frames of the action to play)
+    than the tool did."""
+    clip = action.get(CLIP)
+    try:
+        start, end = (float(v) for v in clip)
+    except (TypeError, ValueError):
+        return False  # a file from before the clip was noted, or an edited note: as the tool left it
+    return abs(strip.action_frame_start - start) > 1e-3 or abs(strip.action_frame_end - end) > 1e-3
+
+
+# What the artist may have set on the tool's NLA strip, kept when it moves to a track of its own.
+STRIP_SETTINGS = ("mute", "use_reverse", "use_sync_length", "extrapolation", "blend_type", "influence",
+                  "use_auto_blend", "blend_in", "blend_out", "select")
+
+
+def _fit_nla_strip(datablock, strip, action, shift: float, trimmed: bool) -> tuple:
     """Let the strip play all of the action, `shift` frames later than its keys, at the scale and repeat it has:
-    where the artist put the tool's strip stays (its blending and influence the tool never touches)."""
-    start, end = action.frame_range
-    if start > strip.action_frame_end:  # Blender keeps the action's start before its end: the end moves first
-        strip.action_frame_end, strip.action_frame_start = end, start
+    where the artist put the tool's strip stays (its blending and influence the tool never touches). A strip whose
+    Action Clip the artist trimmed keeps it. Returns (the strip, [the artist's strips it would have run into]).
+
+    Blender pushes the next strips of a track along when one grows, and stops one that moves at its neighbour: when
+    the reaction would overlap another strip of its track, the tool's strip moves to a track of its own just above.
+    """
+    anim = datablock.animation_data
+    track = next(t for t in anim.nla_tracks for s in t.strips if s == strip)
+    if trimmed:
+        start, end = strip.action_frame_start, strip.action_frame_end
     else:
-        strip.action_frame_start, strip.action_frame_end = start, end  # the strip's length follows
-    strip.frame_start_ui = start + shift  # moves the whole strip
+        start, end = action.frame_range
+    first = strip.frame_start if trimmed else start + shift
+    last = first + (end - start) * strip.scale * strip.repeat
+    moved = [s.name for s in track.strips if s != strip and s.frame_start < last and s.frame_end > first]
+    if moved:
+        strip = _own_track(datablock, track, strip, action, first)
+    if not trimmed or moved:
+        if start > strip.action_frame_end:  # Blender keeps the action's start before its end: the end moves first
+            strip.action_frame_end, strip.action_frame_start = end, start
+        else:
+            strip.action_frame_start, strip.action_frame_end = start, end  # the strip's length follows
+        strip.frame_start_ui = first  # moves the whole strip
+    if not trimmed:  # the clip the tool gave; a trim stays the artist's however often the tool runs
+        action[CLIP] = [strip.action_frame_start, strip.action_frame_end]
+    return strip, moved
+
+
+def _own_track(datablock, track, strip, action, first: float):
+    """The tool's strip made again on a new track just above `track`, with the artist's settings."""
+    anim = datablock.animation_data
+    settings = {name: getattr(strip, name) for name in ("name", "scale", "repeat") + STRIP_SETTINGS}
+    track.strips.remove(strip)
+    if not len(track.strips) and track.name.startswith(NLA_TRACK):
+        anim.nla_tracks.remove(track)
+        track = None
+    own = anim.nla_tracks.new(prev=track) if track is not None else anim.nla_tracks.new()
+    own.name = NLA_TRACK
+    strip = compat.new_nla_strip(own, settings["name"], int(first), action, datablock)
+    for name, value in settings.items():
+        try:
+            setattr(strip, name, value)
+        except (AttributeError, TypeError, ValueError):  # Blender refuses a few on some strips: they keep its own
+            pass
+    return strip
 
 
 def write_face(key, face_name: str, curves: dict) -> Written:

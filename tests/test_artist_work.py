@@ -599,3 +599,56 @@ def test_a_stashed_take_stays_and_the_next_run_makes_a_new_one(addon, demo_scene
     job.clear(scene, faces.name)
     assert anim.action is None and track.strips[0].action == take  # Remove takes the new one, not the stash
     np.testing.assert_array_equal(fcurve_data(_fcurve(addon, take, "jawOpen"))[1], jaw)
+
+
+def _tool_strip(addon, key):
+    keys = sub(addon, "blender.keys")
+    return next((t, s) for t in key.animation_data.nla_tracks for s in t.strips if keys.is_ours(s.action))
+
+
+def test_the_tools_strip_never_pushes_or_runs_into_the_artists_on_its_track(addon, demo_scene):
+    """Hostile (stop 21): the artist put a strip of their own on the tool's NLA track, after the tool's; a longer
+    speech then made the tool's strip grow, and Blender pushed the artist's strip along (or, moving, stopped the
+    tool's strip at it, out of sync). The tool's strip moves to a track of its own instead, in sync, with a note."""
+    scene, faces, strip = demo_scene
+    job, compat = sub(addon, "blender.job"), sub(addon, "blender.compat")
+    key = faces.objects[0].data.shape_keys
+    key.key_blocks["mouthSmileLeft"].keyframe_insert("value", frame=1)  # the artist's action: ours goes on a track
+    compat.set_strip_frame(strip, "right_handle", 300)  # the speech trimmed to its first 300 frames
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    track, ours = _tool_strip(addon, key)
+    ours.blend_type, ours.influence = "ADD", 0.7
+    wave = track.strips.new("my wave", 320, bpy.data.actions.new("wave"))
+    wave.frame_end_ui = 400
+    compat.set_strip_frame(strip, "right_handle", 826)  # the whole speech again
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    assert (wave.frame_start, wave.frame_end) == (320.0, 400.0) and list(track.strips) == [wave]
+    own, ours = _tool_strip(addon, key)
+    assert own != track and own.name == "Audience Reactions"
+    assert list(key.animation_data.nla_tracks).index(own) == list(key.animation_data.nla_tracks).index(track) + 1
+    frames = face_curves(addon, faces.objects[0])["jawOpen"][0]
+    assert ours.frame_start == ours.action_frame_start == frames[0] and ours.frame_end >= frames[-1]
+    assert (ours.blend_type, ours.influence) == ("ADD", pytest.approx(0.7))
+    assert any("would have run into your strip" in n and "'my wave'" in n for n in result.notes), result.notes
+    again = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, seed=4))
+    assert not any("run into" in n for n in again.notes) and _tool_strip(addon, key)[0] == own
+    job.clear(scene, faces.name)
+    assert list(track.strips) == [wave] and own not in list(key.animation_data.nla_tracks)
+
+
+def test_the_artists_action_clip_trim_of_the_tools_strip_stays(addon, demo_scene):
+    """Hostile (stop 21): the artist set the tool's strip to play action frames 100-300 (Strip > Action Clip); a
+    re-run put the whole reaction back without a word. The trim stays, run after run, with a note."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    key = faces.objects[0].data.shape_keys
+    key.key_blocks["mouthSmileLeft"].keyframe_insert("value", frame=1)
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    _track, ours = _tool_strip(addon, key)
+    ours.action_frame_start, ours.action_frame_end = 100, 300
+    ours.frame_start_ui = 100
+    for settings in ({"seed": 2}, {"seed": 2, "tolerance": 0.02}, {}):  # new keys, another key count, again
+        result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, **settings))
+        _track, ours = _tool_strip(addon, key)
+        assert (ours.action_frame_start, ours.action_frame_end, ours.frame_start) == (100, 300, 100), settings
+        assert any("kept your Action Clip trim" in n for n in result.notes), result.notes
