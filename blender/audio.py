@@ -64,6 +64,10 @@ def sound_source(scene, strip) -> SoundSource:
     """What to decode for the frames the strip plays, inside the meta strips it is in."""
     if strip.sound is None:
         raise AudienceError(f"strip '{strip.name}' has no sound")
+    if len(getattr(strip, "retiming_keys", ())):  # sound retiming (Blender 4.5+); Python sees no speed to follow
+        raise AudienceError(f"strip '{strip.name}' is retimed (Strip > Retiming): the analysis hears the sound at "
+                            "its own speed, so the faces would drift from it; use Strip > Retiming > Reset "
+                            "Retiming, or a sound file made at the speed it should play")
     fps = compat.frames_per_second(scene)
     first, last = compat.strip_range(strip)
     notes, metas = [], compat.enclosing_metas(strip)

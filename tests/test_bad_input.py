@@ -305,3 +305,16 @@ def test_sound_inside_a_trimmed_or_muted_meta_strip(addon, audience, tmp_path):
     # What is analysed is what the meta plays: the sound from frame 51 to its last frame.
     source = sub(addon, "blender.audio").sound_source(scene, strip)
     assert (source.start_s, source.end_s) == pytest.approx((50 / fps, (last - 1) / fps))
+
+
+@pytest.mark.skipif(bpy.app.version < (5, 1), reason="adding a retiming key from Python crashes the 4.5 and 5.0 modules")
+def test_a_retimed_sound_strip_is_refused(addon, audience, tmp_path):
+    """Hostile (stop 21): a strip retimed to play twice as fast was analysed at the sound's own speed, so every key
+    after the first seconds reacted to the wrong moment, without a word. Python sees no speed to follow: refused."""
+    path = write_wav(str(tmp_path / "toast.wav"), np.zeros(4 * SR, np.float32))
+    strip = _strip_for(addon, bpy.context.scene, path)
+    first, _after = sub(addon, "blender.compat").strip_range(strip)
+    retiming = strip.retiming_keys
+    retiming.add(timeline_frame=first + 20)
+    retiming[-1].timeline_frame = first + 50  # the whole sound in half its frames
+    _expect_error(strip.name, audience, f"strip '{strip.name}' is retimed .*Reset Retiming")
