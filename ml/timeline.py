@@ -101,8 +101,10 @@ def _notes(frames: features.Frames, fraction: np.ndarray) -> list:
     if not np.any(fraction >= FULL_SPEECH_FRACTION):
         notes.append("no speech heard (silence, noise or too short): the crowd stays neutral")
     if frames.not_finite:
-        notes.append(f"the audio holds {frames.not_finite} samples that are not numbers (NaN/inf): "
-                     "analysed as silence")
+        # Counted after resampling, which spreads one bad sample over a filter's length: say how long it is.
+        ms = 1000.0 * frames.not_finite / features.SAMPLE_RATE
+        notes.append(f"the audio holds samples that are not numbers (NaN/inf): {ms:.0f} ms of it analysed as "
+                     "silence")
     if frames.clipped:
         notes.append(f"the audio goes far beyond full scale (peak {frames.peak:.3g}): {frames.clipped} samples "
                      f"clipped at ±{features.LIMIT:g} for the analysis, which may be off there")

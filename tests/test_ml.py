@@ -1,6 +1,7 @@
 """ml/ on generated and real audio: no bpy here."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -203,6 +204,17 @@ def test_silence_is_a_neutral_crowd(model, y):
     tl = predict_timeline(y, model)
     assert np.isfinite(tl.probs).all()
     assert set(tl.labels) == {"neutral"}
+
+
+def test_samples_that_are_not_numbers_are_said_as_a_duration(model):
+    """Hostile (stop 21): one inf sample was "544 samples that are not numbers", counted after resampling."""
+    y = tone(4.0)
+    y[SR: SR + SR // 100] = np.nan  # 10 ms
+    y[2 * SR] = np.inf
+    tl = predict_timeline(y, model)
+    assert np.isfinite(tl.probs).all()
+    said = [n for n in tl.notes if "not numbers" in n]
+    assert len(said) == 1 and re.search(r": (1[0-9]) ms of it analysed as silence", said[0]), tl.notes
 
 
 @needs_data
