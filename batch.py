@@ -13,6 +13,7 @@ import csv
 import importlib
 import json
 import os
+import re
 import sys
 import time
 
@@ -334,6 +335,13 @@ class Shot:
         return f"shot {self.number} ({self.name})"
 
 
+def _in_columns(message: str) -> str:
+    """argparse's words for a shot's row, in the list's: "argument --seed: invalid int value: 'x' (see batch.py --
+    --help)" is "column seed: invalid int value: 'x'" (the command line's defaults were checked before)."""
+    message = message.replace(f" (see {parser().prog} --help)", "")
+    return re.sub(r"argument --([\w-]+)(/--[\w-]+)?", lambda m: f"column {m.group(1).replace('-', '_')}", message)
+
+
 def plan_shots(shots: list, defaults: list, inputs: list, uses=files_used) -> list:
     """Each shot's options (defaults, then its row), checked before anything runs; a shot whose row is wrong, or
     whose output is another shot's output or any shot's input (its .blend, every file that .blend uses, its preset
@@ -347,7 +355,7 @@ def plan_shots(shots: list, defaults: list, inputs: list, uses=files_used) -> li
             if missing:
                 raise cli.Failure(f"no {', '.join(missing)} given (columns {', '.join(missing)})")
         except cli.Failure as e:
-            shot.error = str(e)
+            shot.error = _in_columns(str(e))
     inputs, used, seen = list(inputs), {}, set()  # used: .blend -> the files it uses (each .blend opened once)
     for shot in shots:
         blend, preset_file = (_given(shot, field) for field in ("blend", "preset_file"))

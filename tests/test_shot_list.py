@@ -60,8 +60,7 @@ def test_every_shot_is_done_or_says_why_and_nothing_lands_on_an_input(addon, sho
                 "--strength", "1.5")
     assert res.returncode == 1, res.stderr
     assert _errors(res) == [
-        "error: shot 3 (bad seed): argument --seed: Seed must be a whole number from 0 to 2147483647 (got -4) "
-        "(see batch.py -- --help)",
+        "error: shot 3 (bad seed): column seed: Seed must be a whole number from 0 to 2147483647 (got -4)",
         f"error: shot 4 (no such file): .blend file not found: {shots_dir / 'sc030.blend'}",
         f"error: shot 5 (twice a): --output {shots_dir / 'out' / 'same.blend'} is also shot 6 (twice b)'s --report: "
         "give each output its own file",
