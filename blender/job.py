@@ -94,7 +94,9 @@ def find_faces(collection_name: str) -> tuple:
         raise AudienceError("pick the faces collection (Audience tab > Faces)")
     collection = bpy.data.collections.get(collection_name)
     if collection is None:
-        raise AudienceError(f"no collection named '{collection_name}'")
+        names = sorted(c.name for c in bpy.data.collections)
+        known = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "") or "none"
+        raise AudienceError(f"no collection named '{collection_name}' (collections: {known})")
     faces, notes, not_mesh, no_keys, linked = [], [], [], [], []
     seen = {}
     for obj in sorted(collection.all_objects, key=lambda o: o.name):

@@ -172,7 +172,7 @@ def _scene_state():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"strip": "Nope"}, "no sound strip named 'Nope'"),
-    ({"faces": "Nobody"}, "no collection named 'Nobody'"),
+    ({"faces": "Nobody"}, r"no collection named 'Nobody' \(collections: Audience\)"),
     ({"preset": "VROID"}, "names no shape key"),
 ])
 def test_errors_are_clear_and_change_nothing(addon, demo_scene, kwargs, message):
