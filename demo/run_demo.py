@@ -45,6 +45,9 @@ def main() -> int:
     scene = bpy.context.scene
     faces, strip = demo.build_demo_scene(scene, rigs=RIGS[rigs])
     scene.audience.strip, scene.audience.faces = strip.name, faces
+    panel = importlib.import_module(addon.__name__ + ".panels.sidebar")
+    job = importlib.import_module(addon.__name__ + ".blender.job")
+    print("faces found: " + "; ".join(text for text, _icon in panel.detected_lines(job.rig_kinds(faces))))
     result = bpy.ops.audience.animate()
     if result != {"FINISHED"}:
         print("error: Animate audience failed", file=sys.stderr)
