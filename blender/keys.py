@@ -168,7 +168,7 @@ def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
         if action.name == name:  # it is this face's: the other user keeps the original under the copy's name
             spare, copy.name = copy.name, f"{name} (copy)"
             action.name = spare
-        copy.name = name
+        copy.name = _free_name(name)
         action = copy
         if strip is None:
             compat.assign_action(anim, action)
@@ -317,11 +317,12 @@ def remove_written(action) -> list:
 def _trimmed(strip, action) -> bool:
     """The artist gave the tool's strip another Action Clip (Strip > Action Clip: frames of the action to play)
     than the tool did."""
-    clip = action.get(CLIP)
     try:
-        start, end = (float(v) for v in clip)
-    except (TypeError, ValueError):
-        return False  # a file from before the clip was noted, or an edited note: as the tool left it
+        start, end = (float(v) for v in action[CLIP])
+    except (KeyError, TypeError, ValueError):  # a file from before the clip was noted: it was the action's range
+        if not compat.existing_fcurves(action):
+            return False  # an action just made for a new strip
+        start, end = action.frame_range
     return abs(strip.action_frame_start - start) > 1e-3 or abs(strip.action_frame_end - end) > 1e-3
 
 
@@ -360,10 +361,27 @@ def _fit_nla_strip(datablock, strip, action, shift: float, trimmed: bool) -> tup
     return strip, moved
 
 
+def _key_values(fcurve) -> dict:
+    """A few keys' every setting as foreach_get reads them (a strip's influence or time: no bulk path needed)."""
+    n = len(fcurve.keyframe_points)
+    out = {}
+    for name, size, kind in (("co", 2, np.float32), ("handle_left", 2, np.float32), ("handle_right", 2, np.float32),
+                             *((k, 1, np.int32) for k in compat.KEY_KINDS + compat.KEY_MARKS)):
+        out[name] = np.empty(size * n, dtype=kind)
+        fcurve.keyframe_points.foreach_get(name, out[name])
+    return out
+
+
 def _own_track(datablock, track, strip, action, first: float):
-    """The tool's strip made again on a new track just above `track`, with the artist's settings."""
+    """The tool's strip made again on a new track just above `track`, with the artist's settings: the strip's, its
+    animated influence and time, the track's mute, lock and solo. It plays only where its keys are (extrapolation
+    Nothing): held, on top, it would hide the artist's strips beneath it all along the timeline."""
     anim = datablock.animation_data
     settings = {name: getattr(strip, name) for name in ("name", "scale", "repeat") + STRIP_SETTINGS}
+    settings["extrapolation"] = "NOTHING"
+    animated = {name: getattr(strip, name) for name in ("use_animated_influence", "use_animated_time")}
+    curves = [(fc.data_path, _key_values(fc)) for fc in strip.fcurves]
+    looks = {name: getattr(track, name) for name in ("mute", "lock", "is_solo")}
     track.strips.remove(strip)
     if not len(track.strips) and track.name.startswith(NLA_TRACK):
         anim.nla_tracks.remove(track)
@@ -376,6 +394,19 @@ def _own_track(datablock, track, strip, action, first: float):
             setattr(strip, name, value)
         except (AttributeError, TypeError, ValueError):  # Blender refuses a few on some strips: they keep its own
             pass
+    for name, value in animated.items():
+        setattr(strip, name, value)  # makes the strip's F-curve for it, with one key
+    for path, values in curves:
+        fcurve = strip.fcurves.find(path)
+        if fcurve is not None:
+            fcurve.keyframe_points.clear()
+            fcurve.keyframe_points.add(len(values["co"]) // 2)
+            for name, array in values.items():
+                fcurve.keyframe_points.foreach_set(name, array)
+            fcurve.update()
+    for name, value in looks.items():
+        if value:
+            setattr(own, name, value)
     return strip
 
 
