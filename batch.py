@@ -312,11 +312,11 @@ def shot_argv(shot: dict) -> list:
         if key == "blinks":
             truth = str(value).strip().lower()
             if truth not in ("true", "false", "yes", "no", "1", "0", "on", "off"):
-                raise cli.Failure(f"blinks must be yes or no, not {value!r}")
+                raise cli.Failure(f"column blinks: yes or no, not {value!r}")
             argv.append("--blinks" if truth in ("true", "yes", "1", "on") else "--no-blinks")
             continue
         if isinstance(value, (dict, list)):
-            raise cli.Failure(f"{key} must be a single value, not {json.dumps(value)}")
+            raise cli.Failure(f"column {key}: a single value, not {json.dumps(value)}")
         # --option=value: a value may start with "-"
         argv.append(f"--{key.replace('_', '-')}={value if isinstance(value, str) else json.dumps(value)}")
     return argv
@@ -353,7 +353,8 @@ def plan_shots(shots: list, defaults: list, inputs: list, uses=files_used) -> li
             shot.args = options.parse_args(defaults + shot_argv(shot.fields))
             missing = [f for f in ("blend", "strip", "faces") if not getattr(shot.args, f)]
             if missing:
-                raise cli.Failure(f"no {', '.join(missing)} given (columns {', '.join(missing)})")
+                raise cli.Failure(f"no {', '.join(missing)} given (column{'s' if len(missing) > 1 else ''} "
+                                  f"{', '.join(missing)})")
         except cli.Failure as e:
             shot.error = _in_columns(str(e))
     inputs, used, seen = list(inputs), {}, set()  # used: .blend -> the files it uses (each .blend opened once)

@@ -65,9 +65,10 @@ def sound_source(scene, strip) -> SoundSource:
     if strip.sound is None:
         raise AudienceError(f"strip '{strip.name}' has no sound")
     if len(getattr(strip, "retiming_keys", ())):  # sound retiming (Blender 4.5+); Python sees no speed to follow
-        raise AudienceError(f"strip '{strip.name}' is retimed (Strip > Retiming): the analysis hears the sound at "
-                            "its own speed, so the faces would drift from it; use Strip > Retiming > Reset "
-                            "Retiming, or a sound file made at the speed it should play")
+        raise AudienceError(f"strip '{strip.name}' is retimed (it has retiming keys): Blender does not tell add-ons "
+                            "the speed they set, so the analysis would hear the sound at its own speed and the faces "
+                            "could drift from it; use Strip > Retiming > Reset Retiming, or a sound file made at the "
+                            "speed it should play")
     fps = compat.frames_per_second(scene)
     first, last = compat.strip_range(strip)
     notes, metas = [], compat.enclosing_metas(strip)

@@ -265,3 +265,20 @@ def test_the_help_says_what_hold_does():
     res = batch("--help")
     assert "--hold HOLD seconds of speech the crowd weighs before it changes its mood (default 2" in \
         " ".join(res.stdout.split())
+
+
+def test_a_bad_cell_is_named_by_its_column(addon, shots_dir):
+    """New user and hostile (stop 21): a row's bad cells were told as command-line options ("argument --seed ...
+    (see batch.py -- --help)") or without their column; a spreadsheet user looks for the column."""
+    shots = [{"blend": "sc010.blend", "strip": "Speech", "faces": "Audience", "seed": "many"},
+             {"blend": "sc010.blend", "strip": "Speech", "faces": "Audience", "blinks": "maybe"},
+             {"blend": "sc010.blend", "strip": "Speech", "faces": "Audience", "mode": ["REACT"]},
+             {"blend": "sc010.blend", "faces": "Audience"}]
+    (shots_dir / "cells.json").write_text(json.dumps(shots))
+    res = batch("--shots", str(shots_dir / "cells.json"))
+    assert res.returncode == 1
+    errors = _errors(res)
+    assert errors[0].startswith("error: shot 1 (sc010): column seed: ") and "--help" not in errors[0], errors
+    assert errors[1:] == ["error: shot 2 (sc010): column blinks: yes or no, not 'maybe'",
+                          'error: shot 3 (sc010): column mode: a single value, not ["REACT"]',
+                          "error: shot 4 (sc010): no strip given (column strip)"], errors
