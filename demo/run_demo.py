@@ -2,7 +2,7 @@
 and render out/demo.png (Workbench, a few seconds; demo/showcase.py makes the docs' pictures and video).
 
   python demo/run_demo.py               (bpy as a Python module; bash scripts/demo.sh runs this)
-  blender -b -P demo/run_demo.py
+  blender -b -P demo/run_demo.py [-- --rigs mixed]
   python demo/run_demo.py --no-render   (only out/demo.blend)
   python demo/run_demo.py --rigs mixed  (faces named as ARKit, Faceshift and VRoid name them, in turn:
                                          out/demo-mixed.blend and .png; also --rigs vroid or faceshift)
@@ -23,16 +23,20 @@ RIGS = {"arkit": ("ARKIT",), "faceshift": ("FACESHIFT",), "vroid": ("VROID",),
 
 
 def main() -> int:
-    args = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else sys.argv[1:]
-    if {"-h", "--help"} & set(args):
-        print(__doc__.strip())
-        return 0
-    rigs = args[args.index("--rigs") + 1].lower() if "--rigs" in args[:-1] else "arkit"
-    unknown = [a for a in args if a not in ("--no-render", "--rigs", rigs)]
-    if rigs not in RIGS or unknown:
-        print(f"error: {'unknown arguments ' + ' '.join(unknown) if unknown else '--rigs ' + rigs + ' is none of'}"
-              f" (--rigs takes {', '.join(RIGS)}; --help says more)", file=sys.stderr)
-        return 2
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="demo/run_demo.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--no-render", action="store_true", help="only the .blend")
+    parser.add_argument("--rigs", type=str.lower, choices=RIGS, default="arkit",
+                        help="how the faces' shape keys are named (mixed: ARKit, VRoid and Faceshift in turn)")
+    if "--" in sys.argv:
+        argv = sys.argv[sys.argv.index("--") + 1:]
+    elif os.path.abspath(sys.argv[0]) == os.path.abspath(__file__):  # python demo/run_demo.py ...
+        argv = sys.argv[1:]
+    else:  # blender -b -P demo/run_demo.py: the options are Blender's own
+        argv = []
+    args = parser.parse_args(argv)
+    rigs = args.rigs
     import bpy
 
     from checkout import load_addon
@@ -56,7 +60,7 @@ def main() -> int:
     blend = os.path.join(out, name + ".blend")
     bpy.ops.wm.save_as_mainfile(filepath=blend)
     print(f"saved {blend}")
-    if "--no-render" not in sys.argv:
+    if not args.no_render:
         png = os.path.join(out, name + ".png")
         fps = scene.render.fps / scene.render.fps_base
         # The second half of each emotion block: the crowd reacts a second or two after the voice changes, so
