@@ -327,8 +327,8 @@ def _trimmed(strip, action) -> bool:
 
 
 # What the artist may have set on the tool's NLA strip, kept when it moves to a track of its own.
-STRIP_SETTINGS = ("mute", "use_reverse", "use_sync_length", "extrapolation", "blend_type", "influence",
-                  "use_auto_blend", "blend_in", "blend_out", "select")
+STRIP_SETTINGS = ("mute", "use_reverse", "use_sync_length", "blend_type", "influence", "use_auto_blend", "blend_in",
+                  "blend_out", "select")
 
 
 def _fit_nla_strip(datablock, strip, action, shift: float, trimmed: bool) -> tuple:
@@ -378,7 +378,7 @@ def _own_track(datablock, track, strip, action, first: float):
     Nothing): held, on top, it would hide the artist's strips beneath it all along the timeline."""
     anim = datablock.animation_data
     settings = {name: getattr(strip, name) for name in ("name", "scale", "repeat") + STRIP_SETTINGS}
-    settings["extrapolation"] = "NOTHING"
+    settings["extrapolation"] = "NOTHING"  # not the Hold Blender gives the first strip of a track
     animated = {name: getattr(strip, name) for name in ("use_animated_influence", "use_animated_time")}
     curves = [(fc.data_path, _key_values(fc)) for fc in strip.fcurves]
     looks = {name: getattr(track, name) for name in ("mute", "lock", "is_solo")}
