@@ -64,7 +64,7 @@ def sound_source(scene, strip) -> SoundSource:
     """What to decode for the frames the strip plays, inside the meta strips it is in."""
     if strip.sound is None:
         raise AudienceError(f"strip '{strip.name}' has no sound")
-    if len(getattr(strip, "retiming_keys", ())):  # sound retiming (Blender 4.5+); Python sees no speed to follow
+    if len(getattr(strip, "retiming_keys", ())):  # sound retiming (4.2's sound strips have none); Python sees no speed
         raise AudienceError(f"strip '{strip.name}' is retimed (it has retiming keys): Blender does not tell add-ons "
                             "the speed they set, so the analysis would hear the sound at its own speed and the faces "
                             "could drift from it; use Strip > Retiming > Reset Retiming, or a sound file made at the "

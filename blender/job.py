@@ -473,8 +473,8 @@ def write_steps(job: Job, timeline: Timeline):
                             f"it plays that part of the new reaction ({_names(trimmed)})")
     if moved:
         result.notes.append(f"the tool's NLA strip would have run into your strip{'s' if len(moved) > 1 else ''} on "
-                            f"its track: it moved to a track '{keys.NLA_TRACK}' of its own just above, where it plays only "
-                            f"over the reaction's frames ({_names(moved)})")
+                            f"its track: it moved to a track '{keys.NLA_TRACK}' of its own just above, where it "
+                            f"plays only over the reaction's frames ({_names(moved)})")
     if copied:
         result.notes.append(f"{_faces(len(copied), 'shared')} the tool's action with another face: each now has its "
                             f"own ({_names(copied)})")
