@@ -157,9 +157,9 @@ def _shared(action, datablock) -> bool:
 
 
 def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
-    """(the tool's action for `datablock`, its NLA strip or None, copied, shift): found by its tag, else made.
-    `shift`: how many frames later than its keys the artist put an NLA strip of the tool's (0 for a new one)."""
-    action, _track, strip = _find(datablock)
+    """(the tool's action for `datablock`, its NLA track and strip or None, copied, shift): found by its tag, else
+    made. `shift`: how many frames later than its keys the artist put an NLA strip of the tool's (0 for a new one)."""
+    action, track, strip = _find(datablock)
     shift = strip.frame_start - strip.action_frame_start if strip is not None else 0.0
     anim = datablock.animation_data or datablock.animation_data_create()
     copied = False
@@ -183,7 +183,7 @@ def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
             track = anim.nla_tracks.new()
             track.name = NLA_TRACK
             strip = compat.new_nla_strip(track, action.name, start_frame, action, datablock)
-    return action, strip, copied, shift
+    return action, track, strip, copied, shift
 
 
 def _free_name(name: str) -> str:
@@ -198,13 +198,13 @@ def _free_name(name: str) -> str:
 def _write(datablock, name: str, group: str, curves: dict) -> Written:
     """Write {data path: (frames, values)} into the tool's action for `datablock`."""
     start = min((int(f[0]) for f, _v in curves.values() if len(f)), default=1)
-    action, strip, copied, shift = _ensure_action(datablock, name, start)
+    action, track, strip, copied, shift = _ensure_action(datablock, name, start)
     trimmed = strip is not None and _trimmed(strip, action)
     kept, dropped = _replace_curves(action, datablock, group, curves)
     hidden, placed, over, moved = [], False, [], []
     anim = datablock.animation_data
     if strip is not None:
-        strip, moved = _fit_nla_strip(datablock, strip, action, shift, trimmed)
+        strip, moved = _fit_nla_strip(datablock, track, strip, action, shift, trimmed)
         placed = abs(shift) > 1e-4 or strip.scale != 1.0 or strip.repeat != 1.0
         theirs = {fc.data_path for fc in compat.existing_fcurves(anim.action)} if anim.action is not None else set()
         hidden = [path for path in curves if path in theirs and path not in kept]
@@ -331,7 +331,7 @@ STRIP_SETTINGS = ("mute", "use_reverse", "use_sync_length", "blend_type", "influ
                   "blend_out", "select")
 
 
-def _fit_nla_strip(datablock, strip, action, shift: float, trimmed: bool) -> tuple:
+def _fit_nla_strip(datablock, track, strip, action, shift: float, trimmed: bool) -> tuple:
     """Let the strip play all of the action, `shift` frames later than its keys, at the scale and repeat it has:
     where the artist put the tool's strip stays (its blending and influence the tool never touches). A strip whose
     Action Clip the artist trimmed keeps it. Returns (the strip, [the artist's strips it would have run into]).
@@ -339,8 +339,6 @@ def _fit_nla_strip(datablock, strip, action, shift: float, trimmed: bool) -> tup
     Blender pushes the next strips of a track along when one grows, and stops one that moves at its neighbour: when
     the reaction would overlap another strip of its track, the tool's strip moves to a track of its own just above.
     """
-    anim = datablock.animation_data
-    track = next(t for t in anim.nla_tracks for s in t.strips if s == strip)
     if trimmed:
         start, end = strip.action_frame_start, strip.action_frame_end
     else:
