@@ -335,10 +335,10 @@ class Shot:
         return f"shot {self.number} ({self.name})"
 
 
-def _in_columns(message: str) -> str:
+def _in_columns(message: str, prog: str) -> str:
     """argparse's words for a shot's row, in the list's: "argument --seed: invalid int value: 'x' (see batch.py --
     --help)" is "column seed: invalid int value: 'x'" (the command line's defaults were checked before)."""
-    message = message.replace(f" (see {parser().prog} --help)", "")
+    message = message.replace(f" (see {prog} --help)", "")
     return re.sub(r"argument --([\w-]+)(/--[\w-]+)?", lambda m: f"column {m.group(1).replace('-', '_')}", message)
 
 
@@ -356,7 +356,7 @@ def plan_shots(shots: list, defaults: list, inputs: list, uses=files_used) -> li
                 raise cli.Failure(f"no {', '.join(missing)} given (column{'s' if len(missing) > 1 else ''} "
                                   f"{', '.join(missing)})")
         except cli.Failure as e:
-            shot.error = _in_columns(str(e))
+            shot.error = _in_columns(str(e), options.prog)
     inputs, used, seen = list(inputs), {}, set()  # used: .blend -> the files it uses (each .blend opened once)
     for shot in shots:
         blend, preset_file = (_given(shot, field) for field in ("blend", "preset_file"))
