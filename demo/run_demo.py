@@ -62,7 +62,8 @@ def main() -> int:
     print(f"saved {blend}")
     if not args.no_render:
         png = os.path.join(out, name + ".png")
-        fps = scene.render.fps / scene.render.fps_base
+        compat = importlib.import_module(addon.__name__ + ".blender.compat")
+        fps, start = compat.frames_per_second(scene), compat.strip_frame(strip, "content_start")
         # The second half of each emotion block: the crowd reacts a second or two after the voice changes, so
         # the first half may still show the block before.
         try:
@@ -70,11 +71,10 @@ def main() -> int:
         except (OSError, ValueError, KeyError, TypeError) as e:  # demo/speech.json gone or edited: any frame
             print(f"note: demo/speech.json unreadable ({e}): the still is the most expressive frame of the speech")
             blocks = []
-        spans = [(strip.frame_start + (b["start_s"] + b["end_s"]) / 2 * fps, strip.frame_start + b["end_s"] * fps)
-                 for b in blocks] or None
+        spans = [(start + (b["start_s"] + b["end_s"]) / 2 * fps, start + b["end_s"] * fps) for b in blocks] or None
         frame = demo.open_eyes_frame(faces, demo.most_expressive_frame(faces, spans), 6)
         demo.render_still(scene, png, frame, engine="WORKBENCH", samples=16)
-        seconds = (frame - strip.frame_start) / fps
+        seconds = (frame - start) / fps
         speaker = next((f", in its {b['emotion']} block" for b in blocks if b["start_s"] <= seconds < b["end_s"]), "")
         print(f"rendered {png}: frame {frame}, {seconds:.1f} s into the speech{speaker}")
     return 0
