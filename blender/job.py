@@ -445,7 +445,7 @@ def write_steps(job: Job, timeline: Timeline):
     if scene is not None:
         labels = timeline.labels  # a property that argmaxes every row: read once, not once per key
         emotion = keys.write_emotion(scene, frames, timeline.probs[index], timeline.classes,
-                                     [labels[i] for i in index])
+                                     [labels[i] for i in index], bpy.data.collections.get(job.settings.faces))
         yours += [f"Speech Emotion: {path}" for path in emotion.kept]
         result.notes += emotion.notes
     if nla:
@@ -520,7 +520,7 @@ def clear(scene, collection_name: str) -> tuple:
         notes.append(f"kept the tool's action on {_names([faces[i][0].name for i, _t in added])}, emptied of its "
                      f"keys: you added {', '.join(what)} to it")
     for each in scenes.values():
-        edited, said = keys.clear_emotion(each)
+        edited, said = keys.clear_emotion(each, bpy.data.collections.get(collection_name))
         kept += [f"Speech Emotion: {path}" for path in edited]
         notes += said
     if kept:

@@ -9,7 +9,9 @@ The tool finds its own data by a tag, never by a name an artist could also use:
   the one holding a tagged action, whatever the track is called;
 - the timeline markers it made are remembered on the scene (MARKERS), by name and frame (a marker cannot
   carry a tag): one the artist renamed, moved or bound to a camera is theirs from then on;
-- the emotion empty carries EMOTION_OBJECT_TAG;
+- the emotion empty carries EMOTION_OBJECT_TAG, and the scene points to it (EMPTY): a copy of it (Shift+D copies
+  the tag) is the artist's; the scene also points to the faces collection whose run it and the markers follow
+  (CROWD), so Remove on another crowd leaves them;
 - the shape-key values it found before its first keys are remembered on the Key (REST) and put back
   when its keys are removed.
 A curve whose fingerprint no longer matches was edited by hand: from then on it is the artist's, and
@@ -37,6 +39,8 @@ _OWN_PROPERTIES = (TAG, FORMAT, CLIP)
 REST = "audience_rest_values"        # custom property on a face's Key: {shape key: value before Animate}
 MARKERS = "audience_markers"         # custom property on a scene: [[name, frame], ...] of the tool's markers
 EMOTION_OBJECT_TAG = "audience_emotion"
+EMPTY = "audience_emotion_empty"     # custom property on a scene: the tool's emotion empty (an object pointer)
+CROWD = "audience_emotion_crowd"     # custom property on a scene: the faces collection its empty and markers follow
 STASH = "[Action Stash]"  # the muted tracks Blender's Stash puts actions on ("[Action Stash].001", ...)
 NLA_TRACK = "Audience Reactions"     # the name of the tracks the tool makes (found by their action, not this)
 MARKER_PREFIX = "audience: "
@@ -135,12 +139,18 @@ def _find(datablock) -> tuple:
     if is_ours(anim.action):
         return anim.action, None, None
     for track in anim.nla_tracks:
-        if track.name.startswith(STASH):
+        if _is_stash(track):
             continue  # a take the artist stashed (Action Editor > Stash) stays as it is: the next run makes a new one
         for strip in track.strips:
             if is_ours(strip.action):
                 return strip.action, track, strip
     return None, None, None
+
+
+def _is_stash(track) -> bool:
+    """As Blender tells a stash (BKE_nla_action_is_stashed): by its name, in English or as "Translate New Data
+    Names" gave it in the artist's language."""
+    return any(name in track.name for name in {STASH, bpy.app.translations.pgettext_data(STASH)})
 
 
 def find_action(key) -> tuple:
@@ -550,21 +560,44 @@ def clear_face(key):
     return clear_faces([key])[0]
 
 
+def _local(idblock) -> bool:
+    """Data of this file: a linked (or overridden) object and its action belong to the library file."""
+    return idblock.library is None and idblock.override_library is None
+
+
 def emotion_object(scene):
-    return next((o for o in scene.objects if EMOTION_OBJECT_TAG in o.keys()), None)
+    """The tool's emotion empty in `scene`, or None: the one the scene points to (a file from before the pointer:
+    the first tagged one). Never a linked one: its keys would be the library's, lost on save."""
+    if EMPTY in scene.keys():
+        obj = scene[EMPTY]
+        return obj if (isinstance(obj, bpy.types.Object) and EMOTION_OBJECT_TAG in obj.keys() and _local(obj)
+                       and scene in obj.users_scene) else None
+    return next((o for o in scene.objects if EMOTION_OBJECT_TAG in o.keys() and _local(o)), None)
 
 
-def write_emotion(scene, frames: np.ndarray, probs: np.ndarray, classes, labels) -> Written:
+def _crowd(scene):
+    """The faces collection the scene's emotion empty and markers follow; None: not known (an older file)."""
+    crowd = scene.get(CROWD)
+    return crowd if isinstance(crowd, bpy.types.Collection) else None
+
+
+def write_emotion(scene, frames: np.ndarray, probs: np.ndarray, classes, labels, crowd=None) -> Written:
     """The speaker's emotion where an artist can see it: an empty "Speech Emotion" whose custom
     properties (one per emotion) are keyed with the probabilities (Graph Editor), and timeline
-    markers where the most likely emotion changes."""
+    markers where the most likely emotion changes. `crowd`: the faces collection of this run."""
     obj = emotion_object(scene)
+    before = _crowd(scene)
     if obj is None:
         obj = bpy.data.objects.new("Speech Emotion", None)
         obj[EMOTION_OBJECT_TAG] = 1
         obj.empty_display_type = "SPHERE"
         obj.hide_render = True
         scene.collection.objects.link(obj)
+    scene[EMPTY] = obj
+    if crowd is not None:
+        scene[CROWD] = crowd
+    else:
+        scene.pop(CROWD, None)
     for name in classes:
         if name not in obj.keys():
             obj[name] = 0.0
@@ -573,6 +606,9 @@ def write_emotion(scene, frames: np.ndarray, probs: np.ndarray, classes, labels)
     written = _write(obj, "Audience Speech Emotion", "Speech Emotion",
                      {f'["{name}"]': (frames, probs[:, c]) for c, name in enumerate(classes)})
 
+    if before is not None and crowd is not None and before != crowd:
+        written.notes.append(f"the empty '{obj.name}' and the timeline markers followed the faces of '{before.name}': "
+                             "they follow this run now (one per scene)")
     written.notes += _markers_note(remove_markers(scene))
     theirs = {(marker.name, marker.frame) for marker in scene.timeline_markers}
     made, previous = [], None
@@ -620,15 +656,19 @@ def _markers_note(left: int) -> list:
             f"a camera, renamed, moved or deleted): left as {'they are' if many else 'it is'}"]
 
 
-def clear_emotion(scene) -> tuple:
+def clear_emotion(scene, crowd=None) -> tuple:
     """Remove the tool's markers and emotion empty from `scene`: (the curves that stay (edited by hand), notes).
+    With `crowd` (a faces collection), only if they follow that crowd's run (or nobody knows whose they are).
 
     The empty stays when anything else animates it (an edited curve, the artist's own action or track), and when
     the artist's work uses it (a driver reading it, a constraint or a child): then only the tool's keys go.
     """
+    if crowd is not None and _crowd(scene) not in (None, crowd):
+        return [], []  # they follow another crowd's speech
     notes = _markers_note(remove_markers(scene))
     kept = []
-    empties = [o for o in scene.objects if EMOTION_OBJECT_TAG in o.keys()]
+    empties = [o for o in [emotion_object(scene)] if o is not None]
+    scene.pop(CROWD, None)  # the pointer to the empty stays: a copy of it (tagged too) is never taken for it
     users = bpy.data.user_map(subset=empties) if empties else {}
     for obj in empties:
         edited, action, added = _clear(obj)  # an action with the artist's additions is kept: anim.action below

@@ -661,3 +661,76 @@ def test_the_artists_action_clip_trim_of_the_tools_strip_stays(addon, demo_scene
         _track, ours = _tool_strip(addon, key)
         assert (ours.action_frame_start, ours.action_frame_end, ours.frame_start) == (100, 300, 100), settings
         assert any("kept your Action Clip trim" in n for n in result.notes), result.notes
+
+
+def test_a_copy_of_the_emotion_empty_is_the_artists(addon, demo_scene):
+    """Hostile 22: Shift+D on the Speech Emotion empty copies the tool's tag; Remove deleted the artist's renamed,
+    moved copy with the tool's. The scene points to the tool's empty: a copy is the artist's."""
+    scene, faces, strip = demo_scene
+    keys = sub(addon, "blender.keys")
+    animate(strip=strip.name, faces=faces.name)
+    empty = keys.emotion_object(scene)
+    for obj in scene.objects:
+        obj.select_set(False)
+    empty.select_set(True)
+    bpy.context.view_layer.objects.active = empty
+    assert bpy.ops.object.duplicate() == {"FINISHED"}  # Shift+D
+    copy = bpy.context.view_layer.objects.active
+    assert copy != empty and keys.EMOTION_OBJECT_TAG in copy.keys()
+    copy.name, copy.location = "Applause cue", (4.0, 0.0, 1.0)
+    assert animate(strip=strip.name, faces=faces.name, seed=3) == {"FINISHED"}
+    assert keys.emotion_object(scene) == empty  # the re-run keys the tool's empty, not the copy
+    assert bpy.ops.audience.clear(faces=faces.name) == {"FINISHED"}
+    assert "Applause cue" in bpy.data.objects and tuple(copy.location) == (4.0, 0.0, 1.0)
+    assert sorted(o.name for o in bpy.data.objects if o.type == "EMPTY") == ["Applause cue"]
+
+
+def test_two_crowds_on_two_speeches_keep_their_emotion_apart(addon, demo_scene):
+    """Hostile 22: crowd 2 animated to its own speech; Remove on crowd 1 took crowd 2's markers and emotion
+    empty. The scene remembers which crowd's run they follow."""
+    scene, faces, strip = demo_scene
+    demo, keys = sub(addon, "blender.demo"), sub(addon, "blender.keys")
+    other = demo.build_audience(scene, rows=1, per_row=1, name="Crowd B")
+    second = demo.add_speech(scene, frame=900)
+    second.name, second.channel = "Speech B", 3
+    animate(strip=strip.name, faces=faces.name)
+    assert animate(strip=second.name, faces=other.name) == {"FINISHED"}
+    markers = sorted((m.name, m.frame) for m in scene.timeline_markers)
+    assert markers and min(frame for _n, frame in markers) >= 900
+    empty = keys.emotion_object(scene)
+    assert bpy.ops.audience.clear(faces=faces.name) == {"FINISHED"}
+    assert sorted((m.name, m.frame) for m in scene.timeline_markers) == markers  # crowd 2's stay
+    assert keys.emotion_object(scene) == empty and empty.animation_data.action is not None
+    assert all(o.data.shape_keys.animation_data.action is None for o in faces.objects)
+    assert bpy.ops.audience.clear(faces=other.name) == {"FINISHED"}  # crowd 2's own Remove takes them
+    assert not len(scene.timeline_markers) and keys.emotion_object(scene) is None
+
+
+def test_a_linked_emotion_empty_is_never_keyed_nor_removed(addon, demo_scene, tmp_path):
+    """Hostile 22: a layout file's crowd, animated with the tool and holding its Speech Emotion empty, is linked
+    into a shot. Animate keyed the linked (read-only) empty, so the shot's emotion was lost on save, and Remove
+    deleted the linked object. The shot gets an empty of its own; the linked one is left alone."""
+    scene, faces, strip = demo_scene
+    keys = sub(addon, "blender.keys")
+    animate(strip=strip.name, faces=faces.name)
+    faces.objects.link(keys.emotion_object(scene))  # the layout artist keeps it with the crowd
+    crowd, layout = faces.name, str(tmp_path / "layout.blend")
+    bpy.ops.wm.save_as_mainfile(filepath=layout)
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    shot = bpy.context.scene
+    with bpy.data.libraries.load(layout, link=True) as (_src, dst):
+        dst.collections = [crowd]
+    shot.collection.children.link(dst.collections[0])
+    demo = sub(addon, "blender.demo")
+    hero = demo.build_audience(shot, rows=1, per_row=2, name="Hero crowd")
+    strip = demo.add_speech(shot, frame=40)
+    linked = next(o for o in shot.objects if keys.EMOTION_OBJECT_TAG in o.keys())
+    before = fcurve_data(sub(addon, "blender.compat").existing_fcurves(linked.animation_data.action)[0])
+    assert animate(strip=strip.name, faces=hero.name) == {"FINISHED"}
+    own = keys.emotion_object(shot)
+    assert own is not None and own.library is None
+    assert fcurve_data(sub(addon, "blender.compat").existing_fcurves(own.animation_data.action)[0])[0][0] == 40
+    after = fcurve_data(sub(addon, "blender.compat").existing_fcurves(linked.animation_data.action)[0])
+    np.testing.assert_array_equal(before[0], after[0])
+    assert bpy.ops.audience.clear(faces=hero.name) == {"FINISHED"}
+    assert linked.name in dst.collections[0].objects and keys.emotion_object(shot) is None
