@@ -430,7 +430,7 @@ def write_face(key, face_name: str, curves: dict) -> Written:
                      {shape_key_path(name): curve for name, curve in curves.items()})
     if written.dropped:
         gone = set(_shape_key_names(key, written.dropped))
-        _restore_rest(key, keep=set(_json(key, REST, {})) - gone)
+        _restore_rest(key, back=gone, keep=set(_json(key, REST, {})) - gone)
     written.kept = _shape_key_names(key, written.kept)
     written.hidden = _shape_key_names(key, written.hidden)
     written.over = _shape_key_names(key, written.over)
@@ -445,20 +445,35 @@ def _shape_key_names(key, paths: list) -> list:
     return [names.get(path, path) for path in paths]
 
 
+def _tool_animates(key) -> set:
+    """The shape keys a curve the tool wrote still animates on this face (edited by hand or not)."""
+    action = _find(key)[0]
+    if action is None:
+        return set()
+    written = written_curves(action)
+    return set(_shape_key_names(key, [fc.data_path for fc in compat.slot_fcurves(action, key)
+                                      if fc.data_path in written]))
+
+
 def _remember_rest(key, names: list) -> None:
-    """The values the face had before the tool keyed these shape keys (kept from the first run on)."""
-    rest = _json(key, REST, {})
-    new = [name for name in names if name not in rest and name in key.key_blocks]
-    for name in new:
-        rest[name] = key.key_blocks[name].value
-    if new or REST not in key.keys():
+    """The values the face had before the tool keyed these shape keys. A value is remembered while a curve of the
+    tool's animates it; one whose curve went (the artist deleted it, or took the action off) is the artist's again,
+    and its value now is the one to come back."""
+    old = _json(key, REST, {})
+    animated = _tool_animates(key) if old else set()
+    rest = {name: value for name, value in old.items() if name in animated}
+    for name in names:
+        if name not in rest and name in key.key_blocks:
+            rest[name] = key.key_blocks[name].value
+    if rest != old or REST not in key.keys():
         key[REST] = json.dumps(rest)
 
 
-def _restore_rest(key, keep: set) -> None:
-    """Put back the values remembered for every shape key the tool no longer animates."""
+def _restore_rest(key, back: set, keep: set) -> None:
+    """Put back the values remembered for the shape keys in `back` (their tool curves just went); remember on only
+    those in `keep`."""
     rest = _json(key, REST, {})
-    back = {name: value for name, value in rest.items() if name not in keep}
+    back = {name: value for name, value in rest.items() if name in back}
     blocks = key.key_blocks
     index = {name: i for i, name in enumerate(blocks.keys())}
     back = {index[name]: value for name, value in back.items() if name in index and isinstance(value, (int, float))}
@@ -539,6 +554,7 @@ def clear_faces(keys: list, added: list | None = None) -> list:
     """
     results, unused = [], []
     for i, key in enumerate(keys):
+        animated = _tool_animates(key) if REST in key.keys() else set()
         kept, action, theirs = _clear(key)
         if theirs and added is not None:
             added.append((i, theirs))
@@ -548,7 +564,7 @@ def clear_faces(keys: list, added: list | None = None) -> list:
             results.append(None)
             continue
         names = _shape_key_names(key, kept)
-        _restore_rest(key, set(names))
+        _restore_rest(key, back=animated - set(names), keep=set())  # an edited curve stays: the artist's value
         results.append(names)
     if unused:
         bpy.data.batch_remove(unused)

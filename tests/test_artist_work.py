@@ -734,3 +734,35 @@ def test_a_linked_emotion_empty_is_never_keyed_nor_removed(addon, demo_scene, tm
     np.testing.assert_array_equal(before[0], after[0])
     assert bpy.ops.audience.clear(faces=hero.name) == {"FINISHED"}
     assert linked.name in dst.collections[0].objects and keys.emotion_object(shot) is None
+
+
+def test_remove_leaves_a_value_the_artist_set_after_deleting_the_tools_curve(addon, demo_scene):
+    """Hostile 22: the artist deletes one of the tool's curves (as the README says to) and sets that shape key by
+    hand; Remove put back the value from before the first run over it."""
+    scene, faces, strip = demo_scene
+    obj = faces.objects[0]
+    key = obj.data.shape_keys
+    key.key_blocks["jawOpen"].value = 0.2
+    animate(strip=strip.name, faces=faces.name)
+    action = key.animation_data.action
+    sub(addon, "blender.compat").remove_fcurves(action, [_fcurve(addon, action, "eyeBlinkLeft")])
+    key.key_blocks["eyeBlinkLeft"].value = 0.35  # a sleepy eye, set by hand
+    assert bpy.ops.audience.clear(faces=faces.name) == {"FINISHED"}
+    assert key.key_blocks["eyeBlinkLeft"].value == pytest.approx(0.35)
+    assert key.key_blocks["jawOpen"].value == pytest.approx(0.2)  # the tool's curve went: its value came back
+
+
+def test_remove_gives_back_the_pose_from_before_this_run_not_an_older_one(addon, demo_scene):
+    """Hostile 22: the artist took the tool's action off by hand, posed the face again and re-animated; Remove
+    put back the pose from before the first run (the remembered values outlived the action)."""
+    scene, faces, strip = demo_scene
+    key = faces.objects[0].data.shape_keys
+    animate(strip=strip.name, faces=faces.name)
+    action = key.animation_data.action
+    key.animation_data.action = None
+    bpy.data.actions.remove(action)
+    key.key_blocks["jawOpen"].value = 0.6
+    animate(strip=strip.name, faces=faces.name, seed=4)
+    scene.frame_set(200)
+    assert bpy.ops.audience.clear(faces=faces.name) == {"FINISHED"}
+    assert key.key_blocks["jawOpen"].value == pytest.approx(0.6)
