@@ -395,7 +395,7 @@ def write_steps(job: Job, timeline: Timeline):
     result = Result(frames=frames, timeline=timeline, notes=list(job.notes) + [
         f"'{sound.label}': {note}" for note in timeline.notes], keys_per_face=len(frames),
                     duration_s=timeline.duration_s)
-    nla, yours, copied, hidden, placed, over, trimmed, moved = [], [], [], [], [], [], [], []
+    nla, yours, copied, linked, hidden, placed, over, trimmed, moved = [], [], [], [], [], [], [], [], []
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
     objects = _objects_by_name()
     for n, plan in enumerate(job.faces):
@@ -433,7 +433,7 @@ def write_steps(job: Job, timeline: Timeline):
         hidden += [f"{name}: {shape_key}" for shape_key in written.hidden]
         over += [f"{name}: {shape_key}" for shape_key in written.over]
         if written.copied:
-            copied.append(name)
+            (linked if written.copied == "linked" else copied).append(name)
         if written.placed:
             placed.append(name)
         if written.trimmed:
@@ -478,6 +478,10 @@ def write_steps(job: Job, timeline: Timeline):
     if copied:
         result.notes.append(f"{_faces(len(copied), 'shared')} the tool's action with another face: each now has its "
                             f"own ({_names(copied)})")
+    if linked:
+        result.notes.append(f"{_faces(len(linked), 'had')} the tool's action of a linked file (a crowd asset animated "
+                            f"there): each now has a copy of its own, the library's is left as it is "
+                            f"({_names(linked)})")
     return result
 
 

@@ -50,7 +50,8 @@ MARKER_PREFIX = "audience: "
 class Written:
     where: str                                 # 'ACTIVE' or 'NLA'
     kept: list = field(default_factory=list)   # channels left alone: edited by hand, or keyed by the artist
-    copied: bool = False                       # the action was shared with another datablock: this one got a copy
+    copied: str = None                         # this one got a copy of the tool's action: "shared" with another
+    #                                            datablock, or "linked" from a library file
     hidden: list = field(default_factory=list)  # written on the NLA track, but the artist's active action keys them
     dropped: list = field(default_factory=list)  # the tool's curves of the run before that this run did not write
     notes: list = field(default_factory=list)    # what else the artist should know
@@ -168,14 +169,17 @@ def _shared(action, datablock) -> bool:
 
 def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
     """(the tool's action for `datablock`, its NLA track and strip or None, copied, shift): found by its tag, else
-    made. `shift`: how many frames later than its keys the artist put an NLA strip of the tool's (0 for a new one)."""
+    made. `copied`: "shared" or "linked" when the face got a copy of its own, else None. `shift`: how many frames later than its keys the artist put an NLA strip of the tool's (0 for a new one)."""
     action, track, strip = _find(datablock)
     shift = strip.frame_start - strip.action_frame_start if strip is not None else 0.0
     anim = datablock.animation_data or datablock.animation_data_create()
-    copied = False
-    if action is not None and _shared(action, datablock):
-        copy, copied = action.copy(), True  # each face its own curves, the artist's curves in it included
-        if action.name == name:  # it is this face's: the other user keeps the original under the copy's name
+    copied = None
+    if action is not None and (action.library is not None or _shared(action, datablock)):
+        # Each face its own curves, the artist's curves in it included; a linked action (a crowd asset animated
+        # in its own file) is the library's and cannot change: this face gets a local copy.
+        copied = "linked" if action.library is not None else "shared"
+        copy = action.copy()
+        if action.name == name and copied == "shared":  # this face's: the other user keeps it as the copy's name
             spare, copy.name = copy.name, f"{name} (copy)"
             action.name = spare
         copy.name = _free_name(name)
@@ -515,7 +519,7 @@ def _clear(datablock) -> tuple:
     every ID of the file each time). A shared action is only taken off this datablock.
     """
     action, track, strip = _find(datablock)
-    if action is None:
+    if action is None or action.library is not None:  # a linked file's action (of a crowd asset) is the library's
         return None, None, []
     kept, added = [], []
     if action.users == 1:  # only this datablock: an action of nothing but our unedited curves goes whole

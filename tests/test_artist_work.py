@@ -766,3 +766,41 @@ def test_remove_gives_back_the_pose_from_before_this_run_not_an_older_one(addon,
     scene.frame_set(200)
     assert bpy.ops.audience.clear(faces=faces.name) == {"FINISHED"}
     assert key.key_blocks["jawOpen"].value == pytest.approx(0.6)
+
+
+def test_a_crowd_asset_animated_in_its_own_file_then_linked_and_overridden(addon, demo_scene, tmp_path):
+    """Hostile 22: a crowd animated with the tool in its own file, linked into a shot and overridden (objects and
+    meshes). Animate failed with a traceback (it renamed the linked action) and left a stray copy. Each face now
+    gets a local copy of the library's action, which is left as it is, with a note; Remove leaves the library's."""
+    scene, faces, strip = demo_scene
+    compat = sub(addon, "blender.compat")
+    animate(strip=strip.name, faces=faces.name)
+    crowd, asset = faces.name, str(tmp_path / "crowd_asset.blend")
+    bpy.ops.wm.save_as_mainfile(filepath=asset)
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    shot = bpy.context.scene
+    with bpy.data.libraries.load(asset, link=True) as (_src, dst):
+        dst.collections = [crowd]
+    holder = bpy.data.objects.new(crowd, None)
+    holder.instance_type, holder.instance_collection = "COLLECTION", dst.collections[0]
+    shot.collection.objects.link(holder)
+    override = dst.collections[0].override_hierarchy_create(shot, bpy.context.view_layer)
+    meshes = [o for o in override.all_objects if o.type == "MESH"]
+    for obj in meshes:
+        obj.data.override_create(remap_local_usages=True)
+    strip = sub(addon, "blender.demo").add_speech(shot, frame=30)
+    key = meshes[0].data.shape_keys
+    library_action = key.animation_data.action
+    assert library_action.library is not None
+    before = fcurve_data(_fcurve(addon, library_action, "jawOpen"))
+    job = sub(addon, "blender.job")
+    result = job.animate(shot, job.Settings(strip=strip.name, faces=override.name))
+    mine = key.animation_data.action
+    assert mine.library is None and mine != library_action
+    assert fcurve_data(_fcurve(addon, mine, "jawOpen"))[0][0] == 30
+    np.testing.assert_array_equal(fcurve_data(_fcurve(addon, library_action, "jawOpen"))[0], before[0])
+    assert any("linked file" in n and meshes[0].name in n for n in result.notes), result.notes
+    local = sorted(a.name for a in bpy.data.actions if a.library is None)
+    assert len(local) == len(meshes) + 1  # one a face, and the shot's Speech Emotion: no stray copy
+    job.clear(shot, override.name)
+    assert all(compat.existing_fcurves(a) for a in bpy.data.actions if a.library is not None)
