@@ -234,10 +234,13 @@ def plan_faces(faces: list, settings: Settings) -> tuple:
             rigs[kind] = expression_table(kind, settings.mode, settings.custom)
         except ValueError as e:
             raise AudienceError(str(e)) from None
-    plans, driven, notes, lacking, without = [], [], [], {}, []
+    plans, driven, notes, lacking, without, muted, absolute = [], [], [], {}, [], [], []
     for obj, key in faces:
         kind = kinds[obj.name]
         if kind is None:
+            continue
+        if not key.use_relative:  # absolute shape keys follow Evaluation Time: their values do nothing
+            absolute.append(obj.name)
             continue
         names = rigs[kind][0]
         set_by_driver = driven_shape_keys(key)
@@ -249,6 +252,7 @@ def plan_faces(faces: list, settings: Settings) -> tuple:
         blink_keys = match(BLINKS.get(kind, ()), key.key_blocks.keys()[1:]).values() if settings.blink else ()
         blinks = [k for k in blink_keys if k not in set_by_driver]
         lacking.setdefault(kind, []).append({n for n in names if n not in found})
+        muted += [f"{obj.name}: {usable[n]}" for n in names if n in usable and key.key_blocks[usable[n]].mute]
         columns = [i for i, n in enumerate(names) if n in usable]
         if columns:
             plans.append(Plan(obj.name, kind, columns, [usable[names[i]] for i in columns], blinks))
@@ -258,7 +262,16 @@ def plan_faces(faces: list, settings: Settings) -> tuple:
     if driven:
         notes.append(f"{len(driven)} shape keys are set by drivers, so keys on them could never show: "
                      f"not keyed ({_names(driven)})")
+    if absolute:
+        notes.append(f"{_faces(len(absolute), 'uses' if len(absolute) == 1 else 'use')} absolute shape keys (Relative off in the Shape Keys panel), "
+                     f"whose values do nothing: not animated ({_names(absolute)})")
+    if muted:
+        notes.append(f"{len(muted)} shape key{'s are' if len(muted) > 1 else ' is'} muted: keyed, but "
+                     f"{'they show' if len(muted) > 1 else 'it shows'} only once unmuted ({_names(muted)})")
     if not plans:
+        if absolute and len(absolute) == sum(1 for o, _k in faces if kinds[o.name]):
+            raise AudienceError(f"the faces use absolute shape keys (Relative is off in their Shape Keys panel), "
+                                f"whose values do nothing: turn Relative on to animate them ({_names(absolute)})")
         example = _names([kb.name for kb in faces[0][1].key_blocks[1:]])
         known = sorted({k for k in kinds.values() if k})
         if driven and known:

@@ -804,3 +804,24 @@ def test_a_crowd_asset_animated_in_its_own_file_then_linked_and_overridden(addon
     assert len(local) == len(meshes) + 1  # one a face, and the shot's Speech Emotion: no stray copy
     job.clear(shot, override.name)
     assert all(compat.existing_fcurves(a) for a in bpy.data.actions if a.library is not None)
+
+
+def test_muted_shape_keys_are_named_and_absolute_ones_are_left(addon, demo_scene):
+    """Hostile 22: muted shape keys and a face with absolute shape keys (Relative off) were keyed without a word,
+    though the keys cannot show. Muted ones are keyed with a note (they show once unmuted); an absolute face is
+    not animated, and a crowd of nothing else is refused."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    muted, absolute = faces.objects[0], faces.objects[1]
+    muted.data.shape_keys.key_blocks["jawOpen"].mute = True
+    absolute.data.shape_keys.use_relative = False
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    assert any("muted" in n and f"{muted.name}: jawOpen" in n for n in result.notes), result.notes
+    assert any("absolute shape keys" in n and absolute.name in n for n in result.notes), result.notes
+    assert "jawOpen" in face_curves(addon, muted)
+    assert absolute.data.shape_keys.animation_data is None
+    job.clear(scene, faces.name)
+    for obj in faces.objects:
+        obj.data.shape_keys.use_relative = False
+    with pytest.raises(sub(addon, "blender.errors").AudienceError, match="Relative is off"):
+        job.prepare(scene, job.Settings(strip=strip.name, faces=faces.name))
