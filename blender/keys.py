@@ -248,7 +248,11 @@ def _sort_curves(action) -> tuple:
     paths = [fc.data_path for fc in fcurves]
     marked = [fc for fc, path in zip(fcurves, paths) if written.get(path) is not None]
     read = {fc.as_pointer(): keys for fc, keys in zip(marked, compat.keyframe_arrays(marked))} if marked else {}
+    renamed = _renamed(fcurves, written, old_format)
     for fc, path in zip(fcurves, paths):
+        if fc.as_pointer() in renamed:
+            ours[path] = (fc, renamed[fc.as_pointer()][1])
+            continue
         if path in written:
             keys = read.get(fc.as_pointer())
             if keys is None or _digest(fc, keys.co, _kinds_part(keys), keys.marks, old_format) == written[path]:
@@ -257,6 +261,21 @@ def _sort_curves(action) -> tuple:
             edited.append(path)
         others.append(fc)
     return ours, others, edited
+
+
+def _renamed(fcurves: list, written: dict, old_format: bool) -> dict:
+    """{F-curve pointer: (the path the tool wrote it at, its keys)} of the tool's unedited curves whose shape key
+    the artist renamed (Blender renames the curve's path with it), told by their fingerprint. Only looked for when
+    a curve the tool wrote is missing from where it wrote it."""
+    present = {fc.data_path for fc in fcurves}
+    missing = {mark: path for path, mark in written.items() if mark is not None and path not in present}
+    strays = [fc for fc in fcurves if fc.data_path not in written] if missing else []
+    found = {}
+    for fc, keys in zip(strays, compat.keyframe_arrays(strays) if strays else ()):
+        path = missing.get(_digest(fc, keys.co, _kinds_part(keys), keys.marks, old_format))
+        if path is not None:
+            found[fc.as_pointer()] = (path, keys)
+    return found
 
 
 def _replace_curves(action, datablock, group: str, curves: dict) -> list:
@@ -449,14 +468,25 @@ def _shape_key_names(key, paths: list) -> list:
     return [names.get(path, path) for path in paths]
 
 
-def _tool_animates(key) -> set:
-    """The shape keys a curve the tool wrote still animates on this face (edited by hand or not)."""
+def _tool_animates(key, rest: dict) -> set:
+    """The shape keys a curve the tool wrote still animates on this face (edited by hand or not). The values
+    remembered in `rest` follow the shape keys the artist renamed since."""
     action = _find(key)[0]
     if action is None:
         return set()
     written = written_curves(action)
-    return set(_shape_key_names(key, [fc.data_path for fc in compat.slot_fcurves(action, key)
-                                      if fc.data_path in written]))
+    fcurves = compat.slot_fcurves(action, key)
+    paths = [fc.data_path for fc in fcurves if fc.data_path in written]
+    renamed = _renamed(fcurves, written, _old_format(action))
+    by_path = {shape_key_path(name): name for name in rest}
+    for fc in fcurves:
+        found = renamed.get(fc.as_pointer())
+        if found is None:
+            continue
+        paths.append(fc.data_path)
+        if found[0] in by_path:
+            rest[_shape_key_names(key, [fc.data_path])[0]] = rest.pop(by_path[found[0]])
+    return set(_shape_key_names(key, paths))
 
 
 def _remember_rest(key, names: list) -> None:
@@ -464,8 +494,9 @@ def _remember_rest(key, names: list) -> None:
     tool's animates it; one whose curve went (the artist deleted it, or took the action off) is the artist's again,
     and its value now is the one to come back."""
     old = _json(key, REST, {})
-    animated = _tool_animates(key) if old else set()
-    rest = {name: value for name, value in old.items() if name in animated}
+    followed = dict(old)
+    animated = _tool_animates(key, followed) if old else set()
+    rest = {name: value for name, value in followed.items() if name in animated}
     for name in names:
         if name not in rest and name in key.key_blocks:
             rest[name] = key.key_blocks[name].value
@@ -558,7 +589,10 @@ def clear_faces(keys: list, added: list | None = None) -> list:
     """
     results, unused = [], []
     for i, key in enumerate(keys):
-        animated = _tool_animates(key) if REST in key.keys() else set()
+        rest = _json(key, REST, {})
+        animated = _tool_animates(key, rest) if rest else set()
+        if rest != _json(key, REST, {}):
+            key[REST] = json.dumps(rest)  # the values follow the shape keys renamed since
         kept, action, theirs = _clear(key)
         if theirs and added is not None:
             added.append((i, theirs))

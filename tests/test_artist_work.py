@@ -825,3 +825,28 @@ def test_muted_shape_keys_are_named_and_absolute_ones_are_left(addon, demo_scene
         obj.data.shape_keys.use_relative = False
     with pytest.raises(sub(addon, "blender.errors").AudienceError, match="Relative is off"):
         job.prepare(scene, job.Settings(strip=strip.name, faces=faces.name))
+
+
+def test_a_shape_key_renamed_between_runs_keeps_the_tools_keys_the_tools(addon, demo_scene):
+    """Hostile 22: the artist renamed jawOpen (Blender renames its curve's path with it); the tool's untouched
+    keys on it were then called "curves you edited" and never removed, and the value from before never came
+    back. The tool knows its curve by its fingerprint: a re-run takes it off (the preset's jawOpen is gone) and
+    puts the value back."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    key = faces.objects[0].data.shape_keys
+    key.key_blocks["jawOpen"].value = 0.2
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    key.key_blocks["jawOpen"].name = "jawOpen_sculpt"
+    assert "jawOpen_sculpt" in face_curves(addon, faces.objects[0])
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, seed=3))
+    assert not any("you edited" in n for n in result.notes), result.notes
+    assert "jawOpen_sculpt" not in face_curves(addon, faces.objects[0])
+    scene.frame_set(20)
+    assert key.key_blocks["jawOpen_sculpt"].value == pytest.approx(0.2)
+    # Renamed after the re-run, then Remove: the same.
+    key.key_blocks["mouthSmileLeft"].value = 0.0
+    key.key_blocks["mouthSmileLeft"].name = "smile_L"
+    _n, notes = job.clear(scene, faces.name)
+    assert not any("you edited" in n for n in notes), notes
+    assert key.animation_data.action is None
