@@ -12,7 +12,7 @@ The tool finds its own data by a tag, never by a name an artist could also use:
 - the emotion empty carries EMOTION_OBJECT_TAG, and the scene points to it (EMPTY): a copy of it (Shift+D copies
   the tag) is the artist's; the scene also points to the faces collection whose run it and the markers follow
   (CROWD), so Remove on another crowd leaves them;
-- the shape-key values it found before its first keys are remembered on the Key (REST) and put back
+- the shape-key values it found before its first keys are remembered on its action (REST) and put back
   when its keys are removed.
 A curve whose fingerprint no longer matches was edited by hand: from then on it is the artist's, and
 neither a re-run nor Remove touches it.
@@ -35,8 +35,8 @@ TAG = "audience_reactions"           # custom property on the tool's actions
 # curves were written with Blender's default smoothing, so a file of then fingerprints without it).
 FORMAT, FINGERPRINT_FORMAT = "audience_reactions_format", 2
 CLIP = "audience_reactions_clip"  # custom property on the tool's actions: the Action Clip its NLA strip was given
-_OWN_PROPERTIES = (TAG, FORMAT, CLIP)
-REST = "audience_rest_values"        # custom property on a face's Key: {shape key: value before Animate}
+REST = "audience_rest_values"        # custom property on the tool's action: {shape key: value before Animate}
+_OWN_PROPERTIES = (TAG, FORMAT, CLIP, REST)
 MARKERS = "audience_markers"         # custom property on a scene: [[name, frame], ...] of the tool's markers
 EMOTION_OBJECT_TAG = "audience_emotion"
 EMPTY = "audience_emotion_empty"     # custom property on a scene: the tool's emotion empty (an object pointer)
@@ -59,6 +59,7 @@ class Written:
     trimmed: bool = False                        # the artist trimmed the tool's NLA strip's Action Clip: kept
     moved: list = field(default_factory=list)    # the artist's strips the tool's strip would run into: it moved
     over: list = field(default_factory=list)     # written in the active action, over the artist's NLA strips' keys
+    action: object = None                        # the tool's action the keys went into
 
 
 def shape_key_path(name: str) -> str:
@@ -228,7 +229,7 @@ def _write(datablock, name: str, group: str, curves: dict) -> Written:
                   for fc in compat.existing_fcurves(s.action)}
         over = [path for path in curves if path in theirs and path not in kept]
     return Written("NLA" if strip is not None else "ACTIVE", kept, copied, hidden, dropped, placed=placed,
-                   over=over, trimmed=trimmed, moved=moved)
+                   over=over, trimmed=trimmed, moved=moved, action=action)
 
 
 # The tool's curves are Bezier with auto-clamped handles and no handle smoothing: each key's handles follow its
@@ -448,12 +449,18 @@ def write_face(key, face_name: str, curves: dict) -> Written:
     curve goes (blinks off, a smaller table) gets back the value it had before the tool, as on Remove: else it
     would stay at whatever the curve set last (eyes shut for the whole shot).
     """
-    _remember_rest(key, [name for name, (frames, _v) in curves.items() if len(frames)])
+    rest = _values_before(key, _find(key)[0])
+    for name, (frames, _v) in curves.items():
+        if len(frames) and name not in rest and name in key.key_blocks:
+            rest[name] = key.key_blocks[name].value
     written = _write(key, f"Audience {face_name}", "Audience Reactions",
                      {shape_key_path(name): curve for name, curve in curves.items()})
     if written.dropped:
         gone = set(_shape_key_names(key, written.dropped))
-        _restore_rest(key, back=gone, keep=set(_json(key, REST, {})) - gone)
+        _put_back(key, {name: value for name, value in rest.items() if name in gone})
+        rest = {name: value for name, value in rest.items() if name not in gone}
+    written.action[REST] = json.dumps(rest)
+    key.pop(REST, None)  # where a file of before kept them
     written.kept = _shape_key_names(key, written.kept)
     written.hidden = _shape_key_names(key, written.hidden)
     written.over = _shape_key_names(key, written.over)
@@ -468,12 +475,16 @@ def _shape_key_names(key, paths: list) -> list:
     return [names.get(path, path) for path in paths]
 
 
-def _tool_animates(key, rest: dict) -> set:
-    """The shape keys a curve the tool wrote still animates on this face (edited by hand or not). The values
-    remembered in `rest` follow the shape keys the artist renamed since."""
-    action = _find(key)[0]
+def _values_before(key, action) -> dict:
+    """{shape key: the value it had before the tool keyed it} for the shape keys a curve the tool wrote still
+    animates (edited by hand or not), following those the artist renamed since. Kept on the tool's action, which
+    a file saves even where the face is a library override; a file of before kept them on the Key. A value whose
+    curve went (the artist deleted it, or took the action off) is the artist's again: forgotten."""
     if action is None:
-        return set()
+        return {}
+    rest = _json(action if REST in action.keys() else key, REST, {})
+    if not rest:
+        return {}
     written = written_curves(action)
     fcurves = compat.slot_fcurves(action, key)
     paths = [fc.data_path for fc in fcurves if fc.data_path in written]
@@ -486,35 +497,19 @@ def _tool_animates(key, rest: dict) -> set:
         paths.append(fc.data_path)
         if found[0] in by_path:
             rest[_shape_key_names(key, [fc.data_path])[0]] = rest.pop(by_path[found[0]])
-    return set(_shape_key_names(key, paths))
+    animated = set(_shape_key_names(key, paths))
+    return {name: value for name, value in rest.items() if name in animated}
 
 
-def _remember_rest(key, names: list) -> None:
-    """The values the face had before the tool keyed these shape keys. A value is remembered while a curve of the
-    tool's animates it; one whose curve went (the artist deleted it, or took the action off) is the artist's again,
-    and its value now is the one to come back."""
-    old = _json(key, REST, {})
-    followed = dict(old)
-    animated = _tool_animates(key, followed) if old else set()
-    rest = {name: value for name, value in followed.items() if name in animated}
-    for name in names:
-        if name not in rest and name in key.key_blocks:
-            rest[name] = key.key_blocks[name].value
-    if rest != old or REST not in key.keys():
-        key[REST] = json.dumps(rest)
-
-
-def _restore_rest(key, back: set, keep: set) -> None:
-    """Put back the values remembered for the shape keys in `back` (their tool curves just went); remember on only
-    those in `keep`."""
-    rest = _json(key, REST, {})
-    back = {name: value for name, value in rest.items() if name in back}
+def _put_back(key, values: dict) -> None:
+    """Set these shape keys {name: value} (clamped to each slider's range, as .value is)."""
     blocks = key.key_blocks
     index = {name: i for i, name in enumerate(blocks.keys())}
-    back = {index[name]: value for name, value in back.items() if name in index and isinstance(value, (int, float))}
+    back = {index[name]: value for name, value in values.items()
+            if name in index and isinstance(value, (int, float))}
     if back:
         # All values in one go: setting block.value one at a time makes Blender look through every object of
-        # the file for the users of the shape keys, each time. Clamped to each slider's range, as .value is.
+        # the file for the users of the shape keys, each time.
         values, low, high = (np.empty(len(blocks), dtype=np.float32) for _ in range(3))
         for name, array in (("value", values), ("slider_min", low), ("slider_max", high)):
             blocks.foreach_get(name, array)
@@ -522,11 +517,6 @@ def _restore_rest(key, back: set, keep: set) -> None:
         values[where] = np.clip(np.fromiter(back.values(), dtype=np.float64, count=len(back)), low[where], high[where])
         blocks.foreach_set("value", values)
         key.update_tag()
-    rest = {name: value for name, value in rest.items() if name in keep}
-    if rest:
-        key[REST] = json.dumps(rest)
-    elif REST in key.keys():
-        del key[REST]
 
 
 def _additions(action) -> list:
@@ -589,10 +579,7 @@ def clear_faces(keys: list, added: list | None = None) -> list:
     """
     results, unused = [], []
     for i, key in enumerate(keys):
-        rest = _json(key, REST, {})
-        animated = _tool_animates(key, rest) if rest else set()
-        if rest != _json(key, REST, {}):
-            key[REST] = json.dumps(rest)  # the values follow the shape keys renamed since
+        rest = _values_before(key, _find(key)[0])
         kept, action, theirs = _clear(key)
         if theirs and added is not None:
             added.append((i, theirs))
@@ -602,7 +589,11 @@ def clear_faces(keys: list, added: list | None = None) -> list:
             results.append(None)
             continue
         names = _shape_key_names(key, kept)
-        _restore_rest(key, back=animated - set(names), keep=set())  # an edited curve stays: the artist's value
+        _put_back(key, {name: value for name, value in rest.items() if name not in names})  # edited: the artist's
+        key.pop(REST, None)
+        left = _find(key)[0]  # the action stays when it holds the artist's curves or additions
+        if left is not None and left.library is None:
+            left.pop(REST, None)
         results.append(names)
     if unused:
         bpy.data.batch_remove(unused)

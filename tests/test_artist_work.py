@@ -850,3 +850,52 @@ def test_a_shape_key_renamed_between_runs_keeps_the_tools_keys_the_tools(addon, 
     _n, notes = job.clear(scene, faces.name)
     assert not any("you edited" in n for n in notes), notes
     assert key.animation_data.action is None
+
+
+def test_overridden_faces_get_their_values_back_after_the_file_is_reopened(addon, demo_scene, tmp_path):
+    """Hostile 22: on library-overridden faces the values from before Animate were kept on the Key, where an
+    override does not save them: after save and reopen, Remove left jawOpen at 0 instead of the library's 0.25.
+    They are kept on the tool's action now."""
+    scene, faces, _strip = demo_scene
+    for obj in faces.objects:
+        obj.data.shape_keys.key_blocks["jawOpen"].value = 0.25
+    crowd, library = faces.name, str(tmp_path / "crowd_lib.blend")
+    bpy.ops.wm.save_as_mainfile(filepath=library)
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    shot = bpy.context.scene
+    with bpy.data.libraries.load(library, link=True) as (_src, dst):
+        dst.collections = [crowd]
+    holder = bpy.data.objects.new(crowd, None)
+    holder.instance_type, holder.instance_collection = "COLLECTION", dst.collections[0]
+    shot.collection.objects.link(holder)
+    override = dst.collections[0].override_hierarchy_create(shot, bpy.context.view_layer)
+    for obj in override.all_objects:
+        obj.data.override_create(remap_local_usages=True)
+    strip = sub(addon, "blender.demo").add_speech(shot)
+    assert animate(strip=strip.name, faces=override.name) == {"FINISHED"}
+    shot_file, name = str(tmp_path / "shot.blend"), override.name
+    bpy.ops.wm.save_as_mainfile(filepath=shot_file)
+    bpy.ops.wm.open_mainfile(filepath=shot_file)
+    bpy.context.scene.frame_set(300)
+    assert bpy.ops.audience.clear(faces=name) == {"FINISHED"}
+    values = [o.data.shape_keys.key_blocks["jawOpen"].value for o in bpy.data.collections[name].all_objects]
+    assert values == pytest.approx([0.25] * len(values))
+
+
+def test_values_remembered_on_the_key_by_an_older_file_still_come_back(addon, demo_scene):
+    """Files of before kept the values from before Animate on the face's Key: Remove and a re-run still read them
+    there (and a re-run moves them onto the tool's action)."""
+    scene, faces, strip = demo_scene
+    keys = sub(addon, "blender.keys")
+    key = faces.objects[0].data.shape_keys
+    key.key_blocks["jawOpen"].value = 0.3
+    animate(strip=strip.name, faces=faces.name)
+    action = key.animation_data.action
+    key[keys.REST] = action.pop(keys.REST)  # as an older version saved it
+    scene.frame_set(200)
+    assert bpy.ops.audience.clear(faces=faces.name) == {"FINISHED"}
+    assert key.key_blocks["jawOpen"].value == pytest.approx(0.3) and keys.REST not in key.keys()
+    animate(strip=strip.name, faces=faces.name)
+    key[keys.REST] = key.animation_data.action.pop(keys.REST)
+    animate(strip=strip.name, faces=faces.name, seed=2)
+    assert keys.REST not in key.keys() and "jawOpen" in key.animation_data.action[keys.REST]
