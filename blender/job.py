@@ -97,7 +97,7 @@ def find_faces(collection_name: str) -> tuple:
         names = sorted(c.name for c in bpy.data.collections)
         known = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "") or "none"
         raise AudienceError(f"no collection named '{collection_name}' (collections: {known})")
-    faces, notes, not_mesh, no_keys, linked = [], [], [], [], []
+    faces, notes, not_mesh, no_keys, linked, linked_data = [], [], [], [], [], []
     seen = {}
     for obj in sorted(collection.all_objects, key=lambda o: o.name):
         if obj.type != "MESH":
@@ -108,7 +108,7 @@ def find_faces(collection_name: str) -> tuple:
             no_keys.append(obj.name)
             continue
         if key.library is not None or (key.override_library is None and obj.data.library is not None):
-            linked.append(obj.name)
+            (linked_data if obj.override_library is not None else linked).append(obj.name)
             continue
         if key.name in seen:
             notes.append(f"'{obj.name}' shares shape keys with '{seen[key.name]}': they move together")
@@ -122,6 +122,10 @@ def find_faces(collection_name: str) -> tuple:
     if linked:
         notes.append(f"skipped {_faces(len(linked), None)} (linked): make a library override first "
                      f"({_names(linked)})")
+    if linked_data:
+        notes.append(f"skipped {_faces(len(linked_data), None)} whose mesh data is still linked (the objects are "
+                     f"overridden): override the mesh data too (Outliner: the mesh > Library Override > Make) "
+                     f"({_names(linked_data)})")
     if not faces:
         what = "objects" if len(collection.all_objects) else "nothing"
         raise AudienceError(f"collection '{collection_name}' has no meshes with shape keys "

@@ -899,3 +899,25 @@ def test_values_remembered_on_the_key_by_an_older_file_still_come_back(addon, de
     key[keys.REST] = key.animation_data.action.pop(keys.REST)
     animate(strip=strip.name, faces=faces.name, seed=2)
     assert keys.REST not in key.keys() and "jawOpen" in key.animation_data.action[keys.REST]
+
+
+def test_linked_faces_and_overridden_objects_with_linked_meshes_say_what_to_do(addon, demo_scene, tmp_path):
+    """Linked faces cannot be keyed: the message says to override them; objects overridden but with their mesh
+    data still linked (Object > Library Override only) are told to override the mesh data too."""
+    _scene, faces, _strip = demo_scene
+    crowd, library = faces.name, str(tmp_path / "crowd_lib.blend")
+    bpy.ops.wm.save_as_mainfile(filepath=library)
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    shot = bpy.context.scene
+    with bpy.data.libraries.load(library, link=True) as (_src, dst):
+        dst.collections = [crowd]
+    linked = dst.collections[0]
+    holder = bpy.data.objects.new(crowd, None)
+    holder.instance_type, holder.instance_collection = "COLLECTION", linked
+    shot.collection.objects.link(holder)
+    job, errors = sub(addon, "blender.job"), sub(addon, "blender.errors")
+    with pytest.raises(errors.AudienceError, match="make a library override first"):
+        job.find_faces(linked.name)
+    override = linked.override_hierarchy_create(shot, bpy.context.view_layer)
+    with pytest.raises(errors.AudienceError, match="mesh data is still linked.*override the mesh data too"):
+        job.find_faces(override.name)
