@@ -768,6 +768,26 @@ def test_remove_gives_back_the_pose_from_before_this_run_not_an_older_one(addon,
     assert key.key_blocks["jawOpen"].value == pytest.approx(0.6)
 
 
+def _link_into_a_shot(collection_name: str, library: str, override=True):
+    """Save this file as `library`, start a new shot and link the collection into it (an instance); with
+    `override`, override it (Object > Library Override > Make) and its mesh data too. Returns (shot scene, the
+    linked collection, the override or None)."""
+    bpy.ops.wm.save_as_mainfile(filepath=library)
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    shot = bpy.context.scene
+    with bpy.data.libraries.load(library, link=True) as (_src, dst):
+        dst.collections = [collection_name]
+    linked = dst.collections[0]
+    holder = bpy.data.objects.new(collection_name, None)
+    holder.instance_type, holder.instance_collection = "COLLECTION", linked
+    shot.collection.objects.link(holder)
+    made = linked.override_hierarchy_create(shot, bpy.context.view_layer) if override else None
+    for obj in made.all_objects if made is not None else ():
+        if obj.type == "MESH":
+            obj.data.override_create(remap_local_usages=True)
+    return shot, linked, made
+
+
 def test_a_crowd_asset_animated_in_its_own_file_then_linked_and_overridden(addon, demo_scene, tmp_path):
     """Hostile 22: a crowd animated with the tool in its own file, linked into a shot and overridden (objects and
     meshes). Animate failed with a traceback (it renamed the linked action) and left a stray copy. Each face now
@@ -775,19 +795,8 @@ def test_a_crowd_asset_animated_in_its_own_file_then_linked_and_overridden(addon
     scene, faces, strip = demo_scene
     compat = sub(addon, "blender.compat")
     animate(strip=strip.name, faces=faces.name)
-    crowd, asset = faces.name, str(tmp_path / "crowd_asset.blend")
-    bpy.ops.wm.save_as_mainfile(filepath=asset)
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    shot = bpy.context.scene
-    with bpy.data.libraries.load(asset, link=True) as (_src, dst):
-        dst.collections = [crowd]
-    holder = bpy.data.objects.new(crowd, None)
-    holder.instance_type, holder.instance_collection = "COLLECTION", dst.collections[0]
-    shot.collection.objects.link(holder)
-    override = dst.collections[0].override_hierarchy_create(shot, bpy.context.view_layer)
+    shot, _linked, override = _link_into_a_shot(faces.name, str(tmp_path / "crowd_asset.blend"))
     meshes = [o for o in override.all_objects if o.type == "MESH"]
-    for obj in meshes:
-        obj.data.override_create(remap_local_usages=True)
     strip = sub(addon, "blender.demo").add_speech(shot, frame=30)
     key = meshes[0].data.shape_keys
     library_action = key.animation_data.action
@@ -859,18 +868,7 @@ def test_overridden_faces_get_their_values_back_after_the_file_is_reopened(addon
     scene, faces, _strip = demo_scene
     for obj in faces.objects:
         obj.data.shape_keys.key_blocks["jawOpen"].value = 0.25
-    crowd, library = faces.name, str(tmp_path / "crowd_lib.blend")
-    bpy.ops.wm.save_as_mainfile(filepath=library)
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    shot = bpy.context.scene
-    with bpy.data.libraries.load(library, link=True) as (_src, dst):
-        dst.collections = [crowd]
-    holder = bpy.data.objects.new(crowd, None)
-    holder.instance_type, holder.instance_collection = "COLLECTION", dst.collections[0]
-    shot.collection.objects.link(holder)
-    override = dst.collections[0].override_hierarchy_create(shot, bpy.context.view_layer)
-    for obj in override.all_objects:
-        obj.data.override_create(remap_local_usages=True)
+    shot, _linked, override = _link_into_a_shot(faces.name, str(tmp_path / "crowd_lib.blend"))
     strip = sub(addon, "blender.demo").add_speech(shot)
     assert animate(strip=strip.name, faces=override.name) == {"FINISHED"}
     shot_file, name = str(tmp_path / "shot.blend"), override.name
@@ -905,19 +903,10 @@ def test_linked_faces_and_overridden_objects_with_linked_meshes_say_what_to_do(a
     """Linked faces cannot be keyed: the message says to override them; objects overridden but with their mesh
     data still linked (Object > Library Override only) are told to override the mesh data too."""
     _scene, faces, _strip = demo_scene
-    crowd, library = faces.name, str(tmp_path / "crowd_lib.blend")
-    bpy.ops.wm.save_as_mainfile(filepath=library)
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    shot = bpy.context.scene
-    with bpy.data.libraries.load(library, link=True) as (_src, dst):
-        dst.collections = [crowd]
-    linked = dst.collections[0]
-    holder = bpy.data.objects.new(crowd, None)
-    holder.instance_type, holder.instance_collection = "COLLECTION", linked
-    shot.collection.objects.link(holder)
+    shot, linked, _none = _link_into_a_shot(faces.name, str(tmp_path / "crowd_lib.blend"), override=False)
     job, errors = sub(addon, "blender.job"), sub(addon, "blender.errors")
     with pytest.raises(errors.AudienceError, match="make a library override first"):
         job.find_faces(linked.name)
-    override = linked.override_hierarchy_create(shot, bpy.context.view_layer)
+    override = linked.override_hierarchy_create(shot, bpy.context.view_layer)  # the objects only
     with pytest.raises(errors.AudienceError, match="mesh data is still linked.*override the mesh data too"):
         job.find_faces(override.name)
