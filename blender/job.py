@@ -267,8 +267,10 @@ def plan_faces(faces: list, settings: Settings) -> tuple:
         notes.append(f"{len(driven)} shape keys are set by drivers, so keys on them could never show: "
                      f"not keyed ({_names(driven)})")
     if absolute:
-        notes.append(f"{_faces(len(absolute), 'uses' if len(absolute) == 1 else 'use')} absolute shape keys (Relative off in the Shape Keys panel), "
-                     f"whose values do nothing: not animated ({_names(absolute)})")
+        verb = "uses" if len(absolute) == 1 else "use"
+        notes.append(f"{_faces(len(absolute), verb)} absolute shape keys (Relative off in the Shape Keys panel), "
+                     f"whose values do nothing: not keyed, keys of an earlier run left as they are "
+                     f"({_names(absolute)})")
     if muted:
         notes.append(f"{len(muted)} shape key{'s are' if len(muted) > 1 else ' is'} muted: keyed, but "
                      f"{'they show' if len(muted) > 1 else 'it shows'} only once unmuted ({_names(muted)})")
@@ -532,6 +534,10 @@ def clear(scene, collection_name: str) -> tuple:
     check_not_tweaking([(o.name, k) for o, k in faces] + [("Speech Emotion", keys.emotion_object(s))
                                                           for s in scenes.values()])
     kept, cleared, notes, added = [], 0, [], []
+    linked = [obj.name for obj, key in faces if getattr(keys.find_action(key)[0], "library", None) is not None]
+    if linked:
+        notes.append(f"{_faces(len(linked), 'play')} the tool's keys of a linked file, which belong to that file: "
+                     f"left as they are ({_names(linked)})")
     for (obj, _key), names in zip(faces, keys.clear_faces([key for _obj, key in faces], added)):
         if names is not None:
             cleared += 1

@@ -36,7 +36,8 @@ TAG = "audience_reactions"           # custom property on the tool's actions
 FORMAT, FINGERPRINT_FORMAT = "audience_reactions_format", 2
 CLIP = "audience_reactions_clip"  # custom property on the tool's actions: the Action Clip its NLA strip was given
 REST = "audience_rest_values"        # custom property on the tool's action: {shape key: value before Animate}
-_OWN_PROPERTIES = (TAG, FORMAT, CLIP, REST)
+FROM = "audience_reactions_from"     # custom property on a face's copy of a linked file's tool action: that action
+_OWN_PROPERTIES = (TAG, FORMAT, CLIP, REST, FROM)
 MARKERS = "audience_markers"         # custom property on a scene: [[name, frame], ...] of the tool's markers
 EMOTION_OBJECT_TAG = "audience_emotion"
 EMPTY = "audience_emotion_empty"     # custom property on a scene: the tool's emotion empty (an object pointer)
@@ -180,6 +181,8 @@ def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
         # in its own file) is the library's and cannot change: this face gets a local copy.
         copied = "linked" if action.library is not None else "shared"
         copy = action.copy()
+        if copied == "linked":
+            copy[FROM] = action  # Remove gives it back
         if action.name == name and copied == "shared":  # this face's: the other user keeps it as the copy's name
             spare, copy.name = copy.name, f"{name} (copy)"
             action.name = spare
@@ -238,7 +241,7 @@ def _write(datablock, name: str, group: str, curves: dict) -> Written:
 SMOOTHING = "NONE"
 
 
-def _sort_curves(action) -> tuple:
+def _sort_curves(action, datablock=None) -> tuple:
     """({data path: (F-curve, its keys or None)} of the tool's curves nobody edited, [every other F-curve],
     [paths of the tool's curves edited by hand]). Keys are (co, kinds) as read for the fingerprint; None for
     curves of older files, whose paths alone were noted."""
@@ -249,7 +252,7 @@ def _sort_curves(action) -> tuple:
     paths = [fc.data_path for fc in fcurves]
     marked = [fc for fc, path in zip(fcurves, paths) if written.get(path) is not None]
     read = {fc.as_pointer(): keys for fc, keys in zip(marked, compat.keyframe_arrays(marked))} if marked else {}
-    renamed = _renamed(fcurves, written, old_format)
+    renamed = _renamed(fcurves, written, old_format, datablock)
     for fc, path in zip(fcurves, paths):
         if fc.as_pointer() in renamed:
             ours[path] = (fc, renamed[fc.as_pointer()][1])
@@ -264,19 +267,29 @@ def _sort_curves(action) -> tuple:
     return ours, others, edited
 
 
-def _renamed(fcurves: list, written: dict, old_format: bool) -> dict:
+def _renamed(fcurves: list, written: dict, old_format: bool, datablock) -> dict:
     """{F-curve pointer: (the path the tool wrote it at, its keys)} of the tool's unedited curves whose shape key
-    the artist renamed (Blender renames the curve's path with it), told by their fingerprint. Only looked for when
-    a curve the tool wrote is missing from where it wrote it."""
+    the artist renamed (Blender renames the curve's path with it), told by their fingerprint. Only a face's shape
+    keys are renamed so, and only a key that is gone: a curve the artist moved onto another key (F-Curve > RNA
+    Path) or keys pasted onto their own curve leave the old key there, and are theirs. Only one-to-one: two curves
+    alike (the two blinks) and both renamed cannot be told apart, and are left to the artist."""
+    if not isinstance(datablock, bpy.types.Key):
+        return {}
     present = {fc.data_path for fc in fcurves}
-    missing = {mark: path for path, mark in written.items() if mark is not None and path not in present}
+    gone = [(mark, path) for path, mark in written.items() if mark is not None and path not in present]
+    if gone:
+        keys_now = {shape_key_path(name) for name in datablock.key_blocks.keys()}
+        gone = [(mark, path) for mark, path in gone if path not in keys_now]
+    marks = [mark for mark, _path in gone]
+    missing = {mark: path for mark, path in gone if marks.count(mark) == 1}
     strays = [fc for fc in fcurves if fc.data_path not in written] if missing else []
-    found = {}
+    found, claims = {}, {}
     for fc, keys in zip(strays, compat.keyframe_arrays(strays) if strays else ()):
         path = missing.get(_digest(fc, keys.co, _kinds_part(keys), keys.marks, old_format))
         if path is not None:
             found[fc.as_pointer()] = (path, keys)
-    return found
+            claims[path] = claims.get(path, 0) + 1
+    return {pointer: (path, keys) for pointer, (path, keys) in found.items() if claims[path] == 1}
 
 
 def _replace_curves(action, datablock, group: str, curves: dict) -> list:
@@ -289,7 +302,7 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
     curve that is not ours as written (edited by hand, or the artist's own) is left alone. Returns (those paths,
     the paths of the tool's curves removed and not written again).
     """
-    ours, others, _edited = _sort_curves(action)
+    ours, others, _edited = _sort_curves(action, datablock)
     taken = {fc.data_path for fc in others}
     kept = [path for path in curves if path in taken]
     marks, rewrite, renew, doomed = {}, [], [], []
@@ -339,10 +352,10 @@ def _set_keys(fcurve, frames, values) -> np.ndarray:
     return co
 
 
-def remove_written(action) -> list:
-    """Remove the curves this tool wrote into `action` that nobody edited since; the others become the
-    artist's (no longer remembered as ours). Returns the paths of those edited."""
-    ours, _others, edited = _sort_curves(action)
+def remove_written(action, datablock=None) -> list:
+    """Remove the curves this tool wrote into `action` (for `datablock`) that nobody edited since; the others become
+    the artist's (no longer remembered as ours). Returns the paths of those edited."""
+    ours, _others, edited = _sort_curves(action, datablock)
     compat.remove_fcurves(action, [fc for fc, _keys in ours.values()])
     action[TAG] = "{}"
     return edited
@@ -488,7 +501,7 @@ def _values_before(key, action) -> dict:
     written = written_curves(action)
     fcurves = compat.slot_fcurves(action, key)
     paths = [fc.data_path for fc in fcurves if fc.data_path in written]
-    renamed = _renamed(fcurves, written, _old_format(action))
+    renamed = _renamed(fcurves, written, _old_format(action), key)
     by_path = {shape_key_path(name): name for name in rest}
     for fc in fcurves:
         found = renamed.get(fc.as_pointer())
@@ -505,8 +518,9 @@ def _put_back(key, values: dict) -> None:
     """Set these shape keys {name: value} (clamped to each slider's range, as .value is)."""
     blocks = key.key_blocks
     index = {name: i for i, name in enumerate(blocks.keys())}
-    back = {index[name]: value for name, value in values.items()
-            if name in index and isinstance(value, (int, float))}
+    back = {index[name]: value for name, value in values.items()  # a number, as the tool wrote it (not edited)
+            if name in index and isinstance(value, (int, float)) and not isinstance(value, bool)
+            and np.isfinite(value)}
     if back:
         # All values in one go: setting block.value one at a time makes Blender look through every object of
         # the file for the users of the shape keys, each time.
@@ -544,14 +558,14 @@ def _clear(datablock) -> tuple:
         return None, None, []
     kept, added = [], []
     if action.users == 1:  # only this datablock: an action of nothing but our unedited curves goes whole
-        ours, others, _edited = _sort_curves(action)
+        ours, others, _edited = _sort_curves(action, datablock)
         added = _additions(action)
         if others or added:
             compat.remove_fcurves(action, [fc for fc, _keys in ours.values()])
             action[TAG] = "{}"
             kept = list(dict.fromkeys(fc.data_path for fc in others))
     elif not _shared(action, datablock):  # a fake user, or the face's object keyed in it: the action stays
-        remove_written(action)
+        remove_written(action, datablock)
         kept = list(dict.fromkeys(fc.data_path for fc in compat.slot_fcurves(action, datablock)))
         if action.users - int(action.use_fake_user) == 1:  # only a fake user besides: the artist keeps it
             added = _additions(action) + ["a fake user"]
@@ -560,6 +574,13 @@ def _clear(datablock) -> tuple:
                 action.pop(name, None)
     if kept or added:
         return kept, None, added
+    before = action.get(FROM)
+    if isinstance(before, bpy.types.Action):  # a copy of a linked file's: that file's plays here again
+        if strip is None:
+            compat.assign_action(datablock.animation_data, before)
+        else:
+            compat.set_strip_action(strip, before, datablock)
+        return kept, action if action.users == 0 else None, []
     if strip is None:
         datablock.animation_data.action = None
     else:
@@ -612,12 +633,13 @@ def _local(idblock) -> bool:
 
 def emotion_object(scene):
     """The tool's emotion empty in `scene`, or None: the one the scene points to (a file from before the pointer:
-    the first tagged one). Never a linked one: its keys would be the library's, lost on save."""
+    the tagged one, if only one is). Never a linked one: its keys would be the library's, lost on save."""
     if EMPTY in scene.keys():
         obj = scene[EMPTY]
         return obj if (isinstance(obj, bpy.types.Object) and EMOTION_OBJECT_TAG in obj.keys() and _local(obj)
                        and scene in obj.users_scene) else None
-    return next((o for o in scene.objects if EMOTION_OBJECT_TAG in o.keys() and _local(o)), None)
+    tagged = [o for o in scene.objects if EMOTION_OBJECT_TAG in o.keys() and _local(o)]
+    return tagged[0] if len(tagged) == 1 else None  # several: which one is a copy cannot be told; none is taken
 
 
 def _crowd(scene):

@@ -811,8 +811,11 @@ def test_a_crowd_asset_animated_in_its_own_file_then_linked_and_overridden(addon
     assert any("linked file" in n and meshes[0].name in n for n in result.notes), result.notes
     local = sorted(a.name for a in bpy.data.actions if a.library is None)
     assert len(local) == len(meshes) + 1  # one a face, and the shot's Speech Emotion: no stray copy
-    job.clear(shot, override.name)
+    _n, notes = job.clear(shot, override.name)
     assert all(compat.existing_fcurves(a) for a in bpy.data.actions if a.library is not None)
+    assert key.animation_data.action == library_action  # the library's reaction plays again
+    _n, notes = job.clear(shot, override.name)
+    assert any("linked file" in n and meshes[0].name in n for n in notes), notes
 
 
 def test_muted_shape_keys_are_named_and_absolute_ones_are_left(addon, demo_scene):
@@ -910,3 +913,61 @@ def test_linked_faces_and_overridden_objects_with_linked_meshes_say_what_to_do(a
     override = linked.override_hierarchy_create(shot, bpy.context.view_layer)  # the objects only
     with pytest.raises(errors.AudienceError, match="mesh data is still linked.*override the mesh data too"):
         job.find_faces(override.name)
+
+
+def test_renames_the_tool_cannot_tell_apart_and_curves_moved_onto_other_keys_are_the_artists(addon, demo_scene):
+    """Hostile 22b: the two blink curves are alike (one fingerprint); renamed both, re-run and Remove failed with a
+    KeyError halfway through the crowd. A tool curve the artist moved onto another shape key (F-Curve > RNA Path)
+    was taken for a renamed one and deleted by the re-run. Now a rename is recognised only when the old shape key
+    is gone and the match is one-to-one; the rest is the artist's."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    first, second = faces.objects[0], faces.objects[1]
+    first.shape_key_add(name="jawCorrective", from_mix=False)
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    blocks = first.data.shape_keys.key_blocks
+    blocks["eyeBlinkLeft"].name, blocks["eyeBlinkRight"].name = "eyeBlink_L", "eyeBlink_R"
+    moved = _fcurve(addon, second.data.shape_keys.animation_data.action, "jawOpen")
+    second.shape_key_add(name="jawCorrective", from_mix=False)
+    moved.data_path = 'key_blocks["jawCorrective"].value'
+    frames = fcurve_data(moved)
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, seed=3))
+    assert any("eyeBlink_L" in n and "eyeBlink_R" in n for n in result.notes), result.notes
+    np.testing.assert_array_equal(fcurve_data(moved)[1], frames[1])  # the artist's now: not touched
+    _n, notes = job.clear(scene, faces.name)
+    assert {"eyeBlink_L", "eyeBlink_R"} <= set(face_curves(addon, first, with_blinks=True))
+    assert set(face_curves(addon, second)) == {"jawCorrective"}
+    assert all(o.data.shape_keys.animation_data.action is None for o in faces.objects if o not in (first, second))
+
+
+def test_values_from_before_that_are_not_numbers_are_not_put_back(addon, demo_scene):
+    """Hostile 22b: a NaN in the remembered values (edited by hand) set the shape key to NaN on Remove."""
+    scene, faces, strip = demo_scene
+    keys = sub(addon, "blender.keys")
+    key = faces.objects[0].data.shape_keys
+    animate(strip=strip.name, faces=faces.name)
+    key.animation_data.action[keys.REST] = '{"jawOpen": NaN, "mouthSmileLeft": true, "eyeWideLeft": 0.4}'
+    assert bpy.ops.audience.clear(faces=faces.name) == {"FINISHED"}
+    assert np.isfinite(key.key_blocks["jawOpen"].value) and key.key_blocks["mouthSmileLeft"].value != 1.0
+    assert key.key_blocks["eyeWideLeft"].value == pytest.approx(0.4)
+
+
+def test_an_older_file_with_two_tagged_empties_takes_neither(addon, demo_scene):
+    """Hostile 22b: a file from before the scene pointed to its empty, holding the artist's Shift+D copy of it: the
+    first tagged object was taken, which could be the copy (re-keyed, then deleted by Remove). Neither is taken
+    now: the run makes a new empty and both stay."""
+    scene, faces, strip = demo_scene
+    keys = sub(addon, "blender.keys")
+    animate(strip=strip.name, faces=faces.name)
+    empty = keys.emotion_object(scene)
+    copy = empty.copy()
+    copy.name = "A copy of mine"
+    scene.collection.objects.link(copy)
+    del scene[keys.EMPTY]  # as an older version saved it
+    assert keys.emotion_object(scene) is None
+    animate(strip=strip.name, faces=faces.name)
+    made = keys.emotion_object(scene)
+    assert made not in (empty, copy)
+    names = {empty.name, "A copy of mine", made.name}
+    assert bpy.ops.audience.clear(faces=faces.name) == {"FINISHED"}
+    assert names & set(bpy.data.objects.keys()) == {empty.name, "A copy of mine"}
