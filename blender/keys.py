@@ -61,6 +61,7 @@ class Written:
     moved: list = field(default_factory=list)    # the artist's strips the tool's strip would run into: it moved
     over: list = field(default_factory=list)     # written in the active action, over the artist's NLA strips' keys
     action: object = None                        # the tool's action the keys went into
+    were_ours: set = field(default_factory=set)  # paths of the tool's unedited curves before this run
 
 
 def shape_key_path(name: str) -> str:
@@ -218,7 +219,7 @@ def _write(datablock, name: str, group: str, curves: dict) -> Written:
     start = min((int(f[0]) for f, _v in curves.values() if len(f)), default=1)
     action, track, strip, copied, shift = _ensure_action(datablock, name, start)
     trimmed = strip is not None and _trimmed(strip, action)
-    kept, dropped = _replace_curves(action, datablock, group, curves)
+    kept, dropped, were_ours = _replace_curves(action, datablock, group, curves)
     hidden, placed, over, moved = [], False, [], []
     anim = datablock.animation_data
     if strip is not None:
@@ -232,7 +233,7 @@ def _write(datablock, name: str, group: str, curves: dict) -> Written:
                   for fc in compat.existing_fcurves(s.action)}
         over = [path for path in curves if path in theirs and path not in kept]
     return Written("NLA" if strip is not None else "ACTIVE", kept, copied, hidden, dropped, placed=placed,
-                   over=over, trimmed=trimmed, moved=moved, action=action)
+                   over=over, trimmed=trimmed, moved=moved, action=action, were_ours=were_ours)
 
 
 # The tool's curves are Bezier with auto-clamped handles and no handle smoothing: each key's handles follow its
@@ -300,7 +301,7 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
     place: with as many keys again, its keys are moved; with another count, they are made anew in it. Either way
     the curve keeps how the artist looks at it (colour, hidden, selected, its group). A channel that already has a
     curve that is not ours as written (edited by hand, or the artist's own) is left alone. Returns (those paths,
-    the paths of the tool's curves removed and not written again).
+    the paths of the tool's curves removed and not written again, the paths of the tool's unedited curves before).
     """
     ours, others, _edited = _sort_curves(action, datablock)
     taken = {fc.data_path for fc in others}
@@ -335,7 +336,7 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
         marks[fc.data_path] = _digest(fc, co, kinds)
     action[TAG] = json.dumps(marks)
     action[FORMAT] = FINGERPRINT_FORMAT
-    return kept, dropped
+    return kept, dropped, set(ours)
 
 
 def _old_format(action) -> bool:
@@ -352,13 +353,13 @@ def _set_keys(fcurve, frames, values) -> np.ndarray:
     return co
 
 
-def remove_written(action, datablock=None) -> list:
+def remove_written(action, datablock=None) -> tuple:
     """Remove the curves this tool wrote into `action` (for `datablock`) that nobody edited since; the others become
-    the artist's (no longer remembered as ours). Returns the paths of those edited."""
+    the artist's (no longer remembered as ours). Returns (the paths of those edited, the paths removed)."""
     ours, _others, edited = _sort_curves(action, datablock)
     compat.remove_fcurves(action, [fc for fc, _keys in ours.values()])
     action[TAG] = "{}"
-    return edited
+    return edited, set(ours)
 
 
 def _trimmed(strip, action) -> bool:
@@ -462,16 +463,21 @@ def write_face(key, face_name: str, curves: dict) -> Written:
     curve goes (blinks off, a smaller table) gets back the value it had before the tool, as on Remove: else it
     would stay at whatever the curve set last (eyes shut for the whole shot).
     """
-    rest = _values_before(key, _find(key)[0])
-    for name, (frames, _v) in curves.items():
-        if len(frames) and name not in rest and name in key.key_blocks:
-            rest[name] = key.key_blocks[name].value
+    rest = _remembered(key, _find(key)[0])
+    now = {name: key.key_blocks[name].value for name, (frames, _v) in curves.items()
+           if len(frames) and name in key.key_blocks}
     written = _write(key, f"Audience {face_name}", "Audience Reactions",
                      {shape_key_path(name): curve for name, curve in curves.items()})
+    # A value stays remembered while an unedited curve of the tool's animates it; one whose curve went (deleted
+    # by the artist, or the action taken off) or was edited is the artist's, and its value now is the one to keep.
+    rest = {name: value for name, value in rest.items() if shape_key_path(name) in written.were_ours}
     if written.dropped:
-        gone = set(_shape_key_names(key, written.dropped))
-        _put_back(key, {name: value for name, value in rest.items() if name in gone})
-        rest = {name: value for name, value in rest.items() if name not in gone}
+        gone = {name for name in rest if shape_key_path(name) in set(written.dropped)}
+        _put_back(key, {name: rest.pop(name) for name in gone})
+    theirs = set(written.kept)
+    for name, value in now.items():
+        if name not in rest and shape_key_path(name) not in theirs:
+            rest[name] = value
     written.action[REST] = json.dumps(rest)
     key.pop(REST, None)  # where a file of before kept them
     written.kept = _shape_key_names(key, written.kept)
@@ -488,16 +494,21 @@ def _shape_key_names(key, paths: list) -> list:
     return [names.get(path, path) for path in paths]
 
 
-def _values_before(key, action) -> dict:
-    """{shape key: the value it had before the tool keyed it} for the shape keys a curve the tool wrote still
-    animates (edited by hand or not), following those the artist renamed since. Kept on the tool's action, which
-    a file saves even where the face is a library override; a file of before kept them on the Key. A value whose
-    curve went (the artist deleted it, or took the action off) is the artist's again: forgotten."""
+def _remembered(key, action) -> dict:
+    """{shape key: the value it had before the tool keyed it}, as remembered on the tool's action (which a file
+    saves even where the face is a library override; a file of before kept them on the Key)."""
     if action is None:
         return {}
     rest = _json(action if REST in action.keys() else key, REST, {})
-    if not rest:
-        return {}
+    blocks = key.key_blocks
+    if any(name not in blocks for name in rest):  # a shape key renamed (or deleted) since
+        return _following_renames(key, action, rest)
+    return rest
+
+
+def _following_renames(key, action, rest: dict) -> dict:
+    """`rest` with the values of shape keys the artist renamed under their new names, for the shape keys a curve
+    the tool wrote still animates."""
     written = written_curves(action)
     fcurves = compat.slot_fcurves(action, key)
     paths = [fc.data_path for fc in fcurves if fc.data_path in written]
@@ -548,46 +559,51 @@ def _additions(action) -> list:
 def _clear(datablock) -> tuple:
     """Take the tool's curves off `datablock`: (None if it had none, else the paths of the curves left in its
     action (edited by hand, or keyed there by the artist); the action, when nothing uses it any more; what the
-    artist added to the action itself, for which it stays where it is, emptied of the tool's curves).
+    artist added to the action itself, for which it stays where it is, emptied of the tool's curves; the paths of
+    the tool's curves taken off).
 
     The caller deletes that action (many at once with bpy.data.batch_remove: deleting IDs one by one walks
     every ID of the file each time). A shared action is only taken off this datablock.
     """
     action, track, strip = _find(datablock)
     if action is None or action.library is not None:  # a linked file's action (of a crowd asset) is the library's
-        return None, None, []
+        return None, None, [], set()
     kept, added = [], []
     if action.users == 1:  # only this datablock: an action of nothing but our unedited curves goes whole
         ours, others, _edited = _sort_curves(action, datablock)
+        removed = set(ours)
         added = _additions(action)
         if others or added:
             compat.remove_fcurves(action, [fc for fc, _keys in ours.values()])
             action[TAG] = "{}"
             kept = list(dict.fromkeys(fc.data_path for fc in others))
     elif not _shared(action, datablock):  # a fake user, or the face's object keyed in it: the action stays
-        remove_written(action, datablock)
+        _edited, removed = remove_written(action, datablock)
         kept = list(dict.fromkeys(fc.data_path for fc in compat.slot_fcurves(action, datablock)))
         if action.users - int(action.use_fake_user) == 1:  # only a fake user besides: the artist keeps it
             added = _additions(action) + ["a fake user"]
         elif not kept:  # the object's keys stay in it: the object's action from now on, not the tool's
             for name in _OWN_PROPERTIES:
                 action.pop(name, None)
+    else:  # shared: taken off this face only, every curve with it
+        removed = set(written_curves(action))
     if kept or added:
-        return kept, None, added
+        action.pop(REST, None)
+        return kept, None, added, removed
     before = action.get(FROM)
     if isinstance(before, bpy.types.Action):  # a copy of a linked file's: that file's plays here again
         if strip is None:
             compat.assign_action(datablock.animation_data, before)
         else:
             compat.set_strip_action(strip, before, datablock)
-        return kept, action if action.users == 0 else None, []
+        return kept, action if action.users == 0 else None, [], removed
     if strip is None:
         datablock.animation_data.action = None
     else:
         track.strips.remove(strip)
         if not len(track.strips) and track.name.startswith(NLA_TRACK):  # an empty track the tool made
             datablock.animation_data.nla_tracks.remove(track)
-    return kept, action if action.users == 0 else None, []
+    return kept, action if action.users == 0 else None, [], removed
 
 
 def clear_faces(keys: list, added: list | None = None) -> list:
@@ -596,12 +612,12 @@ def clear_faces(keys: list, added: list | None = None) -> list:
 
     Curves the artist edited or added stay (and the action with them), and so does an action to which the
     artist added pose markers, custom properties or a frame range (listed in `added`: (face index, what)); the
-    values the face had before Animate come back on every shape key the tool no longer animates.
+    values the face had before Animate come back on every shape key whose tool curve goes.
     """
     results, unused = [], []
     for i, key in enumerate(keys):
-        rest = _values_before(key, _find(key)[0])
-        kept, action, theirs = _clear(key)
+        rest = _remembered(key, _find(key)[0])
+        kept, action, theirs, removed = _clear(key)
         if theirs and added is not None:
             added.append((i, theirs))
         if action is not None:
@@ -609,13 +625,9 @@ def clear_faces(keys: list, added: list | None = None) -> list:
         if kept is None:
             results.append(None)
             continue
-        names = _shape_key_names(key, kept)
-        _put_back(key, {name: value for name, value in rest.items() if name not in names})  # edited: the artist's
+        _put_back(key, {name: value for name, value in rest.items() if shape_key_path(name) in removed})
         key.pop(REST, None)
-        left = _find(key)[0]  # the action stays when it holds the artist's curves or additions
-        if left is not None and left.library is None:
-            left.pop(REST, None)
-        results.append(names)
+        results.append(_shape_key_names(key, kept))
     if unused:
         bpy.data.batch_remove(unused)
     return results
@@ -738,7 +750,7 @@ def clear_emotion(scene, crowd=None) -> tuple:
     scene.pop(CROWD, None)  # the pointer to the empty stays: a copy of it (tagged too) is never taken for it
     users = bpy.data.user_map(subset=empties) if empties else {}
     for obj in empties:
-        edited, action, added = _clear(obj)  # an action with the artist's additions is kept: anim.action below
+        edited, action, added, _removed = _clear(obj)  # an action with additions is kept: anim.action below
         edited = edited or []
         if added:
             notes.append(f"kept the empty '{obj.name}' and its action, emptied of the tool's keys: you added "
