@@ -44,7 +44,7 @@ PARTS = {
     "mouth": ((0.0, -0.86, -0.46), (0.34, 0.09, 0.085), 3, (24, 10)),
     **{f"eye{side}": ((0.34 * sign, -0.8, 0.26), (0.2, 0.12, 0.22), 1, (16, 10)) for side, sign in SIDES},
     **{f"pupil{side}": ((0.34 * sign, -0.915, 0.24), (0.09, 0.04, 0.1), 2, (12, 8)) for side, sign in SIDES},
-    **{f"brow{side}": ((0.36 * sign, -0.86, 0.7), (0.2, 0.05, 0.05), 2, (12, 6)) for side, sign in SIDES},
+    **{f"brow{side}": ((0.36 * sign, -0.86, 0.64), (0.2, 0.05, 0.05), 2, (12, 6)) for side, sign in SIDES},
     **{f"cheek{side}": ((0.52 * sign, -0.72, -0.12), (0.17, 0.1, 0.12), 6, (12, 8)) for side, sign in SIDES},
 }
 
@@ -125,8 +125,9 @@ def _shape_offsets(co: np.ndarray, parts: dict) -> dict:
         b, u = local(f"brow{side}")
         inner = np.clip(0.5 - 0.5 * sign * u[:, 0], 0.0, 1.0)       # 1 at the nose end, 0 at the temple
         keys[f"browDown{side}"][b] += np.c_[-sign * 0.02 * inner, -0.01 * inner, -(0.05 + 0.11 * inner)]
-        keys["browInnerUp"][b, 2] += 0.03 + 0.15 * inner
-        keys[f"browOuterUp{side}"][b, 2] += 0.03 + 0.15 * (1.0 - inner)
+        # Raised, a brow stays a hand's width under the fringe (seen from below, higher would draw it on the hair).
+        keys["browInnerUp"][b, 2] += 0.02 + 0.11 * inner
+        keys[f"browOuterUp{side}"][b, 2] += 0.02 + 0.11 * (1.0 - inner)
         c, _u = local(f"cheek{side}")
         keys[f"cheekSquint{side}"][c] += (0.0, -0.015, 0.08)
     return keys

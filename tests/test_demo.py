@@ -165,3 +165,20 @@ def test_the_mixed_demo_crowd_animates_in_one_click_without_warnings(addon, empt
     for obj in faces.objects:
         curves = face_curves(addon, obj)
         assert len(curves) >= 10 and max(v.max() for _f, v in curves.values()) > 0.2, obj.name
+
+
+def test_raised_brows_stay_under_the_fringe(face):
+    """New user 22: in the README's still the top row's raised brows were drawn on the hair (the camera sees them
+    from below). Raised all the way, a brow stays well under the lowest hair in front of the face."""
+    obj, demo = face
+    _mesh, parts = demo.face_mesh("probe")  # the same geometry, vertex for vertex
+    blocks = obj.data.shape_keys.key_blocks
+    hair = _coords(blocks["Basis"])[parts["hair"][0]]
+    for side in ("Left", "Right"):
+        brow = parts[f"brow{side}"][0]
+        basis = _coords(blocks["Basis"])[brow]
+        over = (hair[:, 1] < -0.3) & (hair[:, 0] >= basis[:, 0].min()) & (hair[:, 0] <= basis[:, 0].max())
+        fringe = hair[over][:, 2].min()  # the lowest hair in front, above the brow
+        # Surprise raises the inner and outer brow at once: both moves added, as Blender mixes them.
+        top = (_coords(blocks["browInnerUp"])[brow] + _coords(blocks[f"browOuterUp{side}"])[brow] - basis)[:, 2].max()
+        assert top < fringe - 0.05, f"the {side.lower()} brow rises to {top:.2f}, the fringe starts at {fringe:.2f}"
