@@ -172,7 +172,8 @@ def _shared(action, datablock) -> bool:
 
 def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
     """(the tool's action for `datablock`, its NLA track and strip or None, copied, shift): found by its tag, else
-    made. `copied`: "shared" or "linked" when the face got a copy of its own, else None. `shift`: how many frames later than its keys the artist put an NLA strip of the tool's (0 for a new one)."""
+    made. `copied`: "shared" or "linked" when the face got a copy of its own, else None. `shift`: how many frames
+    later than its keys the artist put an NLA strip of the tool's (0 for a new one)."""
     action, track, strip = _find(datablock)
     shift = strip.frame_start - strip.action_frame_start if strip is not None else 0.0
     anim = datablock.animation_data or datablock.animation_data_create()
