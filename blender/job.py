@@ -536,7 +536,8 @@ def clear(scene, collection_name: str) -> tuple:
     kept, cleared, notes, added = [], 0, [], []
     linked = [obj.name for obj, key in faces if getattr(keys.find_action(key)[0], "library", None) is not None]
     if linked:
-        notes.append(f"{_faces(len(linked), 'play')} the tool's keys of a linked file, which belong to that file: "
+        verb = "plays" if len(linked) == 1 else "play"
+        notes.append(f"{_faces(len(linked), verb)} the tool's keys of a linked file, which belong to that file: "
                      f"left as they are ({_names(linked)})")
     for (obj, _key), names in zip(faces, keys.clear_faces([key for _obj, key in faces], added)):
         if names is not None:
