@@ -8,7 +8,8 @@ needs no librosa import nor numba compile; tests/test_ml.py checks them against 
 Everything stops at 8 kHz (the signal is 16 kHz), where phones, 16 kHz files, MP3s and EmoDB stop too.
 Beside librosa's features, measures of
 vocal effort and voice quality that hold across rooms and languages: spectral tilt (alpha ratio,
-Hammarberg index, slope), how periodic the voice is, and pitch measured on voiced frames only.
+Hammarberg index, slope), how periodic the voice is, pitch measured on voiced frames only, and how
+much pitch and level shake from one voiced frame to the next (a frame-rate jitter and shimmer).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 # Bumped whenever the numbers a model was trained on would change.
-FEATURE_VERSION = 5
+FEATURE_VERSION = 6
 
 # 16 kHz: phones, 16 kHz files, MP3s and EmoDB carry nothing above 8 kHz, so whatever lies higher would
 # tell the microphone, not the emotion. It is also a third less signal to analyse than 22,050 Hz.
@@ -46,7 +47,8 @@ VOICING = 0.45
 N_CONTRAST = 6  # octave bands from 200 Hz up to 6.4 kHz, and the band below 200 Hz
 _TRACK_NAMES = ["rms_db", "zcr", "centroid", "bandwidth", "rolloff", "flatness",
                 *[f"contrast{i}" for i in range(N_CONTRAST)],
-                "alpha_ratio", "hammarberg", "slope", "periodicity", "voiced", "onset", "log_f0"]
+                "alpha_ratio", "hammarberg", "slope", "periodicity", "voiced", "onset", "log_f0",
+                "jitter", "shimmer"]
 FRAME_NAMES = (
     [f"mfcc{i}" for i in range(N_MFCC)]
     + [f"dmfcc{i}" for i in range(N_MFCC)]
@@ -55,7 +57,7 @@ FRAME_NAMES = (
 )
 POOLED_NAMES = [f"{n}_mean" for n in FRAME_NAMES] + [f"{n}_std" for n in FRAME_NAMES] + ["speech_fraction"]
 # Pitch is pooled over voiced frames only: elsewhere YIN's period is noise.
-VOICED_NAMES = ("log_f0", "dlog_f0")
+VOICED_NAMES = ("log_f0", "dlog_f0", "jitter", "shimmer", "djitter", "dshimmer")
 
 
 CHUNK_S = 30.0   # at most this much signal is analysed at once: memory stays flat however long the speech
@@ -119,6 +121,12 @@ def frame_features(signal, sr: int = SAMPLE_RATE, threads: int = 2) -> Frames:
     voiced = speech & (track["periodicity"] > 1.0 - VOICING)
     track["voiced"][:] = voiced
     track["onset"][:] = voiced & ~np.concatenate([[False], voiced[:-1]])  # a voiced stretch begins: a syllable
+    # Frame-to-frame change of pitch and level between voiced neighbours (micro-prosody: a shaky, creaky voice).
+    pair = voiced & np.concatenate([[False], voiced[:-1]])
+    track["jitter"][1:] = np.abs(np.diff(track["log_f0"]))
+    track["shimmer"][1:] = np.abs(np.diff(rms_db))
+    track["jitter"][~pair] = 0.0
+    track["shimmer"][~pair] = 0.0
     _hold_voiced_pitch(track["log_f0"], voiced)
     # Deltas over all frames at once, after the pitch is held through unvoiced frames: they see what the model sees.
     dmfcc[:] = _causal_delta(mfcc)
@@ -228,9 +236,9 @@ def _local_features(y: np.ndarray, sr: int) -> np.ndarray:
     rolloff = freqs[np.argmax(cum >= 0.85 * cum[-1:], axis=0)]
     flatness = np.exp(np.mean(np.log(power + 1e-10), axis=1)) / (np.mean(power, axis=1) + 1e-10)
     log_f0, periodicity = _pitch(y, sr, len(frames))
-    zeros = np.zeros(len(frames))  # voiced and onset: filled once the whole recording's speech is known
+    zeros = np.zeros(len(frames))  # voiced, onset, jitter, shimmer: filled once the recording's speech is known
     tracks = [rms_db, zcr, centroid / 1000.0, bandwidth / 1000.0, rolloff / 1000.0, flatness,
-              *_contrast(spec, freqs), *_tilt(power, freqs), periodicity, zeros, zeros, log_f0]
+              *_contrast(spec, freqs), *_tilt(power, freqs), periodicity, zeros, zeros, log_f0, zeros, zeros]
     return np.column_stack([mfcc, *tracks]).astype(np.float32)
 
 
