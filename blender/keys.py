@@ -354,13 +354,13 @@ def _set_keys(fcurve, frames, values) -> np.ndarray:
     return co
 
 
-def remove_written(action, datablock=None) -> tuple:
+def remove_written(action, datablock=None) -> set:
     """Remove the curves this tool wrote into `action` (for `datablock`) that nobody edited since; the others become
-    the artist's (no longer remembered as ours). Returns (the paths of those edited, the paths removed)."""
-    ours, _others, edited = _sort_curves(action, datablock)
+    the artist's (no longer remembered as ours). Returns the paths removed."""
+    ours, _others, _edited = _sort_curves(action, datablock)
     compat.remove_fcurves(action, [fc for fc, _keys in ours.values()])
     action[TAG] = "{}"
-    return edited, set(ours)
+    return set(ours)
 
 
 def _trimmed(strip, action) -> bool:
@@ -473,8 +473,8 @@ def write_face(key, face_name: str, curves: dict) -> Written:
     # by the artist, or the action taken off) or was edited is the artist's, and its value now is the one to keep.
     rest = {name: value for name, value in rest.items() if shape_key_path(name) in written.were_ours}
     if written.dropped:
-        gone = {name for name in rest if shape_key_path(name) in set(written.dropped)}
-        _put_back(key, {name: rest.pop(name) for name in gone})
+        dropped = set(written.dropped)
+        _put_back(key, {name: rest.pop(name) for name in list(rest) if shape_key_path(name) in dropped})
     theirs = set(written.kept)
     for name, value in now.items():
         if name not in rest and shape_key_path(name) not in theirs:
@@ -579,7 +579,7 @@ def _clear(datablock) -> tuple:
             action[TAG] = "{}"
             kept = list(dict.fromkeys(fc.data_path for fc in others))
     elif not _shared(action, datablock):  # a fake user, or the face's object keyed in it: the action stays
-        _edited, removed = remove_written(action, datablock)
+        removed = remove_written(action, datablock)
         kept = list(dict.fromkeys(fc.data_path for fc in compat.slot_fcurves(action, datablock)))
         if action.users - int(action.use_fake_user) == 1:  # only a fake user besides: the artist keeps it
             added = _additions(action) + ["a fake user"]
