@@ -39,10 +39,15 @@ class AudienceExpression(bpy.types.PropertyGroup):
 
 
 def custom_table(settings) -> dict:
-    """The custom rows as {emotion: {shape key: weight}}."""
-    table = {}
-    for row in settings.expressions:
+    """The custom rows as {emotion: {shape key: weight}}. Two rows for one emotion and shape key raise ValueError:
+    one of the two weights would be dropped unseen."""
+    table, rows = {}, {}
+    for number, row in enumerate(settings.expressions, 1):
         if row.shape_key:
+            first = rows.setdefault((row.emotion, row.shape_key), number)
+            if first != number:
+                raise ValueError(f"custom table rows {first} and {number} both weigh '{row.shape_key}' for "
+                                 f"{row.emotion.title()}: keep one")
             table.setdefault(row.emotion.lower(), {})[row.shape_key] = row.weight
     return table
 

@@ -227,9 +227,17 @@ def save_preset(path: str, expressions: dict) -> None:
 def load_preset(path: str) -> dict:
     import json
 
+    def unique(pairs):  # json keeps the last of a name given twice: the row or weight before it would be lost
+        seen = {}
+        for name, value in pairs:
+            if name in seen:
+                raise ValueError(f"preset {path}: {json.dumps(name)} is given twice in one place: keep one")
+            seen[name] = value
+        return seen
+
     try:
         with open(path, "rb") as f:
-            data = json.loads(f.read(1 << 20).decode("utf-8"))
+            data = json.loads(f.read(1 << 20).decode("utf-8"), object_pairs_hook=unique)
     except OSError as e:
         raise ValueError(f"cannot read preset {path}: {e.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError):

@@ -18,12 +18,16 @@ def _settings(op, context) -> job.Settings:
     """Properties set on the operator (from a script) win; the others come from the Audience tab."""
     panel = context.scene.audience
     shared = {name: getattr(op if op.properties.is_property_set(name) else panel, name) for name in SHARED}
+    try:  # the table's rows matter only when it is used
+        custom = custom_table(panel) if shared["preset"] == "CUSTOM" else {}
+    except ValueError as e:
+        raise AudienceError(str(e)) from None
     return job.Settings(
         strip=op.strip or panel.strip,
         faces=op.faces or (panel.faces.name if panel.faces else ""),
         speaker=op.speaker or (panel.speaker.name if panel.speaker else ""),
         model=op.model,
-        custom=custom_table(panel),
+        custom=custom,
         **shared,
     )
 

@@ -352,3 +352,25 @@ def test_custom_table_from_the_panel(addon, demo_scene, tmp_path):
     settings.expressions.clear()
     assert bpy.ops.audience.table_open(filepath=path) == {"FINISHED"}
     assert len(settings.expressions) == 7
+
+
+def test_a_custom_table_row_given_twice_is_refused(addon, demo_scene, tmp_path, capsys):
+    """Two rows weigh one shape key for one emotion: which weight would play? Refused, naming the rows; the
+    scene is left as it was. With another preset the table is not used, so it does not matter."""
+    scene, faces, strip = demo_scene
+    settings = scene.audience
+    settings.preset = "CUSTOM"
+    settings.expressions.clear()
+    for weight in (0.9, 0.1):
+        row = settings.expressions.add()
+        row.emotion, row.shape_key, row.weight = "HAPPY", "mouthSmileLeft", weight
+    with pytest.raises(RuntimeError, match=r"rows 1 and 2 both weigh 'mouthSmileLeft' for Happy"):
+        animate(strip=strip.name, faces=faces.name)
+    assert faces.objects[0].data.shape_keys.animation_data is None
+    with pytest.raises(RuntimeError, match="Preset not saved: custom table rows 1 and 2"):
+        bpy.ops.audience.table_save(filepath=str(tmp_path / "twice.json"))
+    assert not (tmp_path / "twice.json").exists()
+    settings.expressions[1].emotion = "SAD"
+    assert animate(strip=strip.name, faces=faces.name) == {"FINISHED"}
+    settings.expressions[1].emotion = "HAPPY"
+    assert animate(strip=strip.name, faces=faces.name, preset="ARKIT") == {"FINISHED"}

@@ -76,6 +76,13 @@ def test_preset_file_round_trip_and_errors(tmp_path):
     (tmp_path / "other.json").write_text('{"format": "something else"}')
     with pytest.raises(ValueError, match="not an Audience Reactions expression preset"):
         load_preset(str(tmp_path / "other.json"))
+    # A hand-edited file naming an emotion or a shape key twice: JSON would keep the last one only.
+    for twice, name in [('"happy": {"smileBig": 0.9}, "happy": {"smileBig": 0.2}', '"happy"'),
+                        ('"sad": {"pout": 0.7, "pout": 0.0}', '"pout"')]:
+        (tmp_path / "twice.json").write_text(f'{{"format": "audience-reactions-expressions", "version": 1, '
+                                             f'"expressions": {{{twice}}}}}')
+        with pytest.raises(ValueError, match=f"{name} is given twice"):
+            load_preset(str(tmp_path / "twice.json"))
 
 
 def _probs(rows):
