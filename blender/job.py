@@ -417,6 +417,11 @@ def write_steps(job: Job, timeline: Timeline):
     nla, yours, copied, linked, hidden, placed, over, trimmed, moved = [], [], [], [], [], [], [], [], []
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
     objects = _objects_by_name()
+    # Blender stays usable while the speech is analysed: a strip may have gone into tweak mode since prepare().
+    shown = [objects.get(plan.face) for plan in job.faces]
+    scene = bpy.data.scenes.get(job.scene)
+    check_not_tweaking([(o.name, o.data.shape_keys) for o in shown if o is not None and o.type == "MESH"]
+                       + [("Speech Emotion", keys.emotion_object(scene) if scene is not None else None)])
     for n, plan in enumerate(job.faces):
         name = plan.face
         obj = objects.get(name)
@@ -460,7 +465,6 @@ def write_steps(job: Job, timeline: Timeline):
         moved += [f"{name}: '{strip}'" for strip in written.moved]
         result.faces.append(name)
         yield ANALYSED + (1 - ANALYSED) * (n + 1) / len(job.faces), f"keying faces: {n + 1} of {len(job.faces)}"
-    scene = bpy.data.scenes.get(job.scene)
     if scene is not None:
         labels = timeline.labels  # a property that argmaxes every row: read once, not once per key
         emotion = keys.write_emotion(scene, frames, timeline.probs[index], timeline.classes,

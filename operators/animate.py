@@ -135,6 +135,10 @@ class AUDIENCE_OT_animate(bpy.types.Operator):
         except StopIteration as done:
             self._stop(context)
             return self._finish(done.value)
+        except AudienceError as e:  # the scene changed while the speech was analysed: nothing was written
+            self._stop(context)
+            self.report({"ERROR"}, str(e))
+            return {"CANCELLED"}
         except Exception as e:  # a bug: say so, leave no timer or status text behind
             self._stop(context)
             self.report({"ERROR"}, f"Animate Audience failed while writing keys: {type(e).__name__}: {e}")

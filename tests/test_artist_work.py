@@ -212,6 +212,30 @@ def test_nla_tweak_mode_is_refused_and_changes_nothing(addon, demo_scene):
         assert (sorted(a.name for a in bpy.data.actions), len(scene.timeline_markers)) == before
 
 
+def test_tweak_mode_entered_while_the_speech_is_analysed_is_refused_before_any_key(addon, demo_scene):
+    """Hostile round 23: the button analyses in the background and Blender stays usable. An artist who tabbed into
+    their own NLA strip meanwhile got the reaction on a track over their take, and a note saying the opposite.
+    Now the keys are not written: the same message as before the analysis, and the scene as it was."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    obj = faces.objects[0]
+    key = obj.data.shape_keys
+    key.key_blocks["mouthSmileLeft"].keyframe_insert("value", frame=1)
+    take = key.animation_data.action
+    track = key.animation_data.nla_tracks.new()
+    track.strips.new("My take", 1, take).select = True
+    key.animation_data.action = None
+    prepared = job.prepare(scene, job.Settings(strip=strip.name, faces=faces.name))
+    key.animation_data.nla_tracks.active = track
+    key.animation_data.use_tweak_mode = True  # while the speech is analysed
+    timeline = job.analyse(prepared)
+    before = sorted(a.name for a in bpy.data.actions), len(scene.timeline_markers), len(key.animation_data.nla_tracks)
+    with pytest.raises(sub(addon, "blender.errors").AudienceError, match=f"{obj.name} is in NLA tweak mode"):
+        job.write(prepared, timeline)
+    after = sorted(a.name for a in bpy.data.actions), len(scene.timeline_markers), len(key.animation_data.nla_tracks)
+    assert after == before and all(o.data.shape_keys.animation_data is None for o in faces.objects if o != obj)
+
+
 def test_the_artists_own_keys_on_the_same_shape_key_are_said_to_win(addon, demo_scene):
     """The artist keyed a smile in their own action: the tool's track goes beneath it, the smile stays theirs, and
     the note says the tool's smile will not show there (the active action plays over the NLA track)."""
