@@ -74,6 +74,8 @@ def parse(name: str):
 
     def convert(text: str):
         try:
+            if not text.strip().isascii() or "_" in text:  # Python reads "1_000" and "١٢" too: a typo would pass
+                raise ValueError
             value = int(text) if whole else float(text)
         except ValueError:
             kind = "a whole number" if whole else "a number"

@@ -778,3 +778,16 @@ def test_evaluate_scores_voices_the_model_learned_apart_from_unseen_ones(tmp_pat
     assert report["unseen_speakers"] == ["ravdess-04"]
     assert report["corpora"]["ravdess"]["recording"]["n"] == 1
     assert report["trained_on_these_scores"]["ravdess"]["recording"]["n"] == 2
+
+
+def test_settings_typed_as_text_are_plain_digits():
+    """Hostile round 23: Python's int() and float() also read "1_000" and other scripts' digits ("١٢"), so a
+    typo in a shot list or on the command line passed as a seed. Plain ASCII numbers only."""
+    import argparse
+
+    from ml.settings import parse
+
+    assert parse("seed")(" 12 ") == 12 and parse("strength")("0.75") == 0.75
+    for name, text in [("seed", "1_000"), ("seed", "١٢"), ("strength", "1_0.5"), ("strength", "０.5")]:
+        with pytest.raises(argparse.ArgumentTypeError, match="must be a"):
+            parse(name)(text)
