@@ -71,7 +71,7 @@ def parser():
     p.add_argument("--scene", help="scene name (default: the active scene)")
     p.add_argument("--output", help="save the animated scene to this .blend (never the input file)")
     p.add_argument("--report", help="write a JSON report (emotion timeline, what was written)")
-    p.add_argument("--csv", help="write the emotion timeline as CSV (time, 8 probabilities, label)")
+    p.add_argument("--csv", help="write the emotion timeline as CSV (time, 8 probabilities, speech, label)")
     return p
 
 
@@ -426,6 +426,9 @@ def run_shot_list(args, argv: list) -> int:
         listed, shots = len(shots), [shot for shot in shots if shot.number in chosen]
         say(f"audience: {len(shots)} of the {listed} shots in {args.shots}"
             f"{f' ({args.only})' if args.only else ''}; model {os.path.dirname(model.files[0])}")
+        for shot in shots:  # said now, not after the shots before them have run
+            if shot.error is not None:
+                say(f"audience: [{shot.number}/{listed} {shot.name}] will not run: {shot.error}")
         for shot in shots:
             head = f"[{shot.number}/{listed} {shot.name}] "
             if shot.error is None:

@@ -73,6 +73,8 @@ def test_every_shot_is_done_or_says_why_and_nothing_lands_on_an_input(addon, sho
     for line in ("[1/8 first] start:", "[1/8 first]   5% listening to the speech", "[2/8 artist] 100% keying faces: 2 of 2",
                  "summary: 2 of 8 shots done, 6 failed"):
         assert line in res.stdout, line
+    # A wrong row is said before the first shot runs (new user: they read it only after shot 1 had run).
+    assert res.stdout.index("[3/8 bad seed] will not run: column seed") < res.stdout.index("[1/8 first] start:")
     summary = json.loads((shots_dir / "out" / "summary.json").read_text())
     assert [s["status"] for s in summary["shots"]] == ["done", "done"] + ["failed"] * 6
     assert summary["shots"][0]["faces"] == 2 and summary["shots"][0]["outputs"][0].endswith("sc010.blend")
