@@ -13,6 +13,7 @@ import numpy as np
 
 PIECE_S = 30.0  # seconds of audio per piece
 MIN_RATE = 4000  # Hz: below this no recording holds speech
+CANCELLED = 20.0  # dB: channels whose mean is this far under the loudest channel cancel each other out
 
 
 class AudioError(Exception):
@@ -54,7 +55,7 @@ def read_pieces(source, rate: int, start_s: float = 0.0, end_s: float | None = N
             except (soundfile.LibsndfileError, RuntimeError) as e:  # a damaged file past its header
                 raise AudioError(str(e).splitlines()[0]) from None
             last = len(data) < block
-            mono = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
+            mono = _mono(data)
             if resampler is not None:
                 mono = resampler.resample_chunk(mono, last=last)
             if skip:
@@ -67,6 +68,19 @@ def read_pieces(source, rate: int, start_s: float = 0.0, end_s: float | None = N
                 yield np.ascontiguousarray(mono)
             if last:
                 break
+
+
+def _mono(data: np.ndarray) -> np.ndarray:
+    """The channels' mean; but where they cancel out (one channel wired the other way round: the mean is
+    more than CANCELLED dB under the loudest channel), that channel alone: the mean would be near silence."""
+    if data.shape[1] == 1:
+        return data[:, 0]
+    mono = data.mean(axis=1, dtype=np.float32)
+    energy = np.einsum("ij,ij->j", data, data, dtype=np.float64)
+    loudest = int(np.argmax(energy))
+    if float(np.dot(mono, mono)) < energy[loudest] * 10 ** (-CANCELLED / 10):
+        return np.ascontiguousarray(data[:, loudest])
+    return mono
 
 
 def load(path: str, rate: int) -> np.ndarray:

@@ -791,3 +791,22 @@ def test_settings_typed_as_text_are_plain_digits():
     for name, text in [("seed", "1_000"), ("seed", "١٢"), ("strength", "1_0.5"), ("strength", "０.5")]:
         with pytest.raises(argparse.ArgumentTypeError, match="must be a"):
             parse(name)(text)
+
+
+def test_stereo_whose_channels_cancel_out_is_heard(tmp_path):
+    """A stereo file with one channel wired the other way round: the channels' mean is silence, so the speech
+    was not heard at all. Such a piece is heard through its loudest channel; any other stereo is the mean."""
+    import soundfile
+
+    from ml.audio import load
+
+    rng = np.random.default_rng(0)
+    voice = (0.3 * np.sin(2 * np.pi * 180 * np.arange(32000) / 16000) * rng.uniform(0.5, 1, 32000)).astype(np.float32)
+    other = 0.1 * rng.standard_normal(32000).astype(np.float32)
+    for name, channels, heard in [("inverted", [voice, -voice], voice), ("same", [voice, voice], voice),
+                                  ("two mics", [voice, other], (voice + other) / 2),
+                                  ("one side quieter", [voice, -0.9 * voice], voice),
+                                  ("half cancelled", [voice, -0.5 * voice], 0.25 * voice)]:
+        path = str(tmp_path / f"{name}.wav")
+        soundfile.write(path, np.stack(channels, axis=1), 16000, subtype="FLOAT")
+        assert np.allclose(load(path, 16000), heard, atol=1e-6), name
