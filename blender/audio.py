@@ -10,7 +10,7 @@ import numpy as np
 
 import bpy
 
-from ..ml.audio import AudioError, read_pieces
+from ..ml.audio import PIECE_S, AudioError, downmix, read_pieces
 from . import compat
 from .errors import AudienceError
 
@@ -172,12 +172,18 @@ def _decode_with_aud(source: SoundSource, rate: int) -> np.ndarray:
         sound = aud.Sound(source.path)
         if sound.specs[0] <= 0:  # reading the specs first: aud raises here, not in data() (which aborts)
             return np.zeros(0, dtype=np.float32)
+        stereo = sound.specs[1] == 2  # a pair is mixed as the reader mixes it; more channels by aud's own downmix
         # Decode from the file's start and cut here: seeking compressed files lands samples off.
-        samples = sound.limit(0.0, source.end_s).rechannel(1).resample(rate, True).data()
+        samples = sound.limit(0.0, source.end_s).rechannel(2 if stereo else 1).resample(rate, True).data()
     except Exception as e:  # aud raises its own error type for files it cannot read
         raise AudienceError(f"cannot decode '{source.label}' as audio ({e})") from None
-    skip = max(int(round(source.start_s * rate)), 0)
-    return np.ascontiguousarray(samples[skip:, 0], dtype=np.float32)
+    samples = samples[max(int(round(source.start_s * rate)), 0):]
+    if stereo:  # piece by piece, as read_pieces does
+        block = int(PIECE_S * rate)
+        samples = np.concatenate([downmix(samples[i:i + block]) for i in range(0, len(samples), block)] or [[]])
+    else:
+        samples = samples[:, 0]
+    return np.ascontiguousarray(samples, dtype=np.float32)
 
 
 def strip_audio(scene, strip, rate: int) -> np.ndarray:

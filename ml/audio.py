@@ -55,7 +55,7 @@ def read_pieces(source, rate: int, start_s: float = 0.0, end_s: float | None = N
             except (soundfile.LibsndfileError, RuntimeError) as e:  # a damaged file past its header
                 raise AudioError(str(e).splitlines()[0]) from None
             last = len(data) < block
-            mono = _mono(data)
+            mono = downmix(data)
             if resampler is not None:
                 mono = resampler.resample_chunk(mono, last=last)
             if skip:
@@ -70,7 +70,7 @@ def read_pieces(source, rate: int, start_s: float = 0.0, end_s: float | None = N
                 break
 
 
-def _mono(data: np.ndarray) -> np.ndarray:
+def downmix(data: np.ndarray) -> np.ndarray:
     """The channels' mean; but where they cancel out (one channel wired the other way round: the mean is
     more than CANCELLED dB under the loudest channel), that channel alone: the mean would be near silence."""
     if data.shape[1] == 1:

@@ -99,6 +99,29 @@ def test_compressed_formats(addon, audience, tmp_path, fmt):
     assert len(next(iter(face_curves(addon, audience.objects[0]).values()))[0]) == 9
 
 
+@pytest.mark.parametrize("inverted", [False, True])
+def test_a_video_files_sound_goes_through_blenders_decoder(addon, audience, tmp_path, inverted):
+    """A sound libsndfile cannot read (AAC in Matroska, as a phone video's sound) is decoded by Blender's own aud:
+    keys at every half second, and the same sound heard as from a WAV. A stereo pair with one channel wired the
+    other way round was heard as near silence (aud's downmix cancels it); now through its louder channel."""
+    import aud
+    import librosa
+
+    demo = sub(addon, "blender.demo")
+    y, _ = librosa.load(demo.DEMO_SPEECH, sr=SR, duration=4.0)
+    stereo = np.ascontiguousarray(np.stack([y, -y if inverted else y], axis=1), dtype=np.float32)
+    path = str(tmp_path / "phone video.mkv")
+    aud.Sound.buffer(stereo, SR).write(path, rate=SR, channels=aud.CHANNELS_STEREO, format=aud.FORMAT_FLOAT32,
+                                       container=aud.CONTAINER_MATROSKA, codec=aud.CODEC_AAC, bitrate=192000)
+    strip = _strip_for(addon, bpy.context.scene, path)
+    heard = sub(addon, "blender.audio").strip_audio(bpy.context.scene, strip, SR)
+    level = np.sqrt(np.mean(heard[:len(y)] ** 2)) / np.sqrt(np.mean(y ** 2))
+    assert 0.8 < level < 1.25, level  # not the silence of L + R
+    assert bpy.ops.audience.animate(strip=strip.name, faces=audience.name) == {"FINISHED"}
+    frames, values = next(iter(face_curves(addon, audience.objects[0]).values()))
+    assert len(frames) == 9 and np.isfinite(values).all()
+
+
 @needs_data
 def test_real_flac_recording(addon, audience):
     path = os.path.join(DATA, "Actor_02", "03-01-03-02-01-01-02.flac")
