@@ -354,7 +354,7 @@ def test_custom_table_from_the_panel(addon, demo_scene, tmp_path):
     assert len(settings.expressions) == 7
 
 
-def test_a_custom_table_row_given_twice_is_refused(addon, demo_scene, tmp_path, capsys):
+def test_a_custom_table_row_given_twice_is_refused(addon, demo_scene, tmp_path):
     """Two rows weigh one shape key for one emotion: which weight would play? Refused, naming the rows; the
     scene is left as it was. With another preset the table is not used, so it does not matter."""
     scene, faces, strip = demo_scene
