@@ -2,7 +2,7 @@
 import bpy
 
 from .blender import compat
-from .crowd.presets import EMOTIONS, MODES, PRESETS
+from .crowd.presets import EMOTIONS, MODES, PRESETS, plain
 from .ml.settings import limits
 
 
@@ -43,8 +43,8 @@ def custom_table(settings) -> dict:
     one of the two weights would be dropped unseen."""
     table, rows = {}, {}
     for number, row in enumerate(settings.expressions, 1):
-        if row.shape_key:
-            first = rows.setdefault((row.emotion, row.shape_key), number)
+        if row.shape_key.strip():  # a blank row is no row
+            first = rows.setdefault((row.emotion, plain(row.shape_key)), number)  # as faces' names are matched
             if first != number:
                 raise ValueError(f"custom table rows {first} and {number} both weigh '{row.shape_key}' for "
                                  f"{row.emotion.title()}: keep one")

@@ -193,13 +193,19 @@ def check_table(expressions) -> dict:
     table = {e: {} for e in EMOTIONS}
     if BASE in expressions:
         table[BASE] = {}
+    spelled = {}  # plain(name) -> the table's spelling: faces' keys are matched loosely, so two spellings would clash
     for emotion, row in expressions.items():
         if not isinstance(row, dict):
             raise ValueError(f"'{emotion}' must map shape-key names to weights")
         for key, weight in row.items():
-            if not isinstance(key, str) or not key or not isinstance(weight, (int, float)) or isinstance(weight, bool) \
-                    or not 0.0 <= weight <= 1.0:
+            if not isinstance(key, str) or not key.strip():
+                raise ValueError(f"'{emotion}': a shape key's name must be text, not blank ({key!r})")
+            if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0.0 <= weight <= 1.0:
                 raise ValueError(f"'{emotion}': weight of {key!r} must be a number from 0 to 1")
+            first = spelled.setdefault(plain(key), key)
+            if first != key:
+                raise ValueError(f"'{first}' and '{key}' name the same shape key (a face's names are matched "
+                                 "loosely: case, separators and _L/_R aside): spell them the same")
             table[emotion][key] = float(weight)
     if not any(table.values()):
         raise ValueError("the table names no shape key")

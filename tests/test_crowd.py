@@ -68,7 +68,10 @@ def test_preset_file_round_trip_and_errors(tmp_path):
     save_preset(path, ARKIT)
     assert load_preset(path) == {e: dict(ARKIT[e]) for e in EMOTIONS}
     for bad, message in [({"joy": {"a": 1}}, "unknown emotion"), ({"happy": {"a": 2}}, "from 0 to 1"),
-                         ({"happy": {}}, "names no shape key")]:
+                         ({"happy": {}}, "names no shape key"), ({"happy": {"  ": 0.5}}, "not blank"),
+                         # faces' names are matched loosely: these would land on one shape key
+                         ({"happy": {"mouthSmileLeft": 0.9, "mouthsmileleft": 0.2}}, "name the same shape key"),
+                         ({"happy": {"mouthSmile_L": 0.9}, "sad": {"mouthSmileLeft ": 0.1}}, "spell them the same")]:
         with pytest.raises(ValueError, match=message):
             save_preset(path, bad)
         assert load_preset(path) == {e: dict(ARKIT[e]) for e in EMOTIONS}  # the preset there is kept whole
@@ -168,6 +171,13 @@ def test_idle_motion_sways_even_in_silence():
     idle = react(times, probs, table, member, idle=0.05)
     assert np.all(idle <= 0.05 + 1e-9) and np.all(idle.max(axis=1) > 0.03)
     assert not np.allclose(idle, react(times, probs, table, temperament("y", 0, len(names)), idle=0.05))
+
+
+def test_the_shipped_presets_pass_their_own_check():
+    from crowd.presets import PRESETS, check_table
+
+    for name, table in PRESETS.items():
+        assert check_table(table) == {e: dict(table.get(e, {})) for e in EMOTIONS}, name
 
 
 def test_deeply_nested_preset_is_refused(tmp_path):
