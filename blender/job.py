@@ -399,11 +399,12 @@ def write(job: Job, timeline: Timeline, progress=None) -> Result:
             return done.value
 
 
-def write_steps(job: Job, timeline: Timeline):
+def write_steps(job: Job, timeline: Timeline, recheck: bool = False):
     """write(), a face at a time: yields (fraction done, what it is doing) after each face, returns the Result.
 
     The button runs it in short turns between redraws (the progress bar moves, Blender stays drawn); nothing else
-    may change the scene between two turns.
+    may change the scene between two turns. `recheck`: the artist could work while the speech was analysed (the
+    button), so the faces' shape keys are checked again before the first key.
     """
     import bpy
 
@@ -422,6 +423,8 @@ def write_steps(job: Job, timeline: Timeline):
     scene = bpy.data.scenes.get(job.scene)
     check_not_tweaking([(o.name, o.data.shape_keys) for o in shown if o is not None and o.type == "MESH"]
                        + [("Speech Emotion", keys.emotion_object(scene) if scene is not None else None)])
+    if recheck:
+        _check_unchanged(job, [o for o in shown if o is not None and o.type == "MESH" and o.data.shape_keys])
     for n, plan in enumerate(job.faces):
         name = plan.face
         obj = objects.get(name)
@@ -518,6 +521,21 @@ def _objects_by_name() -> dict:
         if obj.name not in found or found[obj.name].library is not None and obj.library is None:
             found[obj.name] = obj
     return found
+
+
+def _check_unchanged(job: Job, faces: list) -> None:
+    """Refuse when a face's shape keys are not as prepare() found them (renamed, removed, driven by a new driver,
+    made absolute): the keys would go onto names the face no longer has, or where they cannot show."""
+    try:
+        _rigs, plans, _notes = plan_faces([(o, o.data.shape_keys) for o in faces], job.settings)
+        now = {plan.face: plan for plan in plans}
+    except AudienceError:  # none of them could be animated now
+        now = {}
+    present = {o.name for o in faces}  # a face removed meanwhile is skipped with a note, as before
+    changed = [plan.face for plan in job.faces if plan.face in present and now.get(plan.face) != plan]
+    if changed:
+        raise AudienceError(f"the shape keys of {_names(changed)} changed while the speech was analysed (renamed, "
+                            "removed, driven or made absolute): nothing was written; click Animate Audience again")
 
 
 def animate(scene, settings: Settings, progress=None) -> Result:

@@ -123,7 +123,7 @@ class AUDIENCE_OT_animate(bpy.types.Operator):
                 f"Animate Audience failed: {type(self._outcome).__name__}: {self._outcome}"
             self.report({"ERROR"}, message)
             return {"CANCELLED"}
-        self._writing = job.write_steps(self._job, self._outcome)
+        self._writing = job.write_steps(self._job, self._outcome, recheck=True)  # the artist may have worked meanwhile
         return self._write_some(context)
 
     def _write_some(self, context):

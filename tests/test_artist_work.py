@@ -236,6 +236,47 @@ def test_tweak_mode_entered_while_the_speech_is_analysed_is_refused_before_any_k
     assert after == before and all(o.data.shape_keys.animation_data is None for o in faces.objects if o != obj)
 
 
+@pytest.mark.parametrize("change", ["rename", "remove", "driver", "absolute"])
+def test_shape_keys_changed_while_the_speech_is_analysed_are_refused_before_any_key(addon, demo_scene, change):
+    """Hostile round 23: a shape key renamed or removed while the button analysed the speech got a curve on a name
+    the face no longer has, and one given a driver or made absolute was keyed where it cannot show, with no note.
+    The button's path now checks the faces again before the first key; nothing is written."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    obj = faces.objects[0]
+    key = obj.data.shape_keys
+    prepared = job.prepare(scene, job.Settings(strip=strip.name, faces=faces.name))
+    smile = key.key_blocks["mouthSmileLeft"]
+    if change == "rename":
+        smile.name = "mySmile"
+    elif change == "remove":
+        obj.shape_key_remove(smile)
+    elif change == "driver":
+        smile.driver_add("value")
+    else:
+        key.use_relative = False
+    timeline = job.analyse(prepared)
+    before = sorted(a.name for a in bpy.data.actions), len(scene.timeline_markers)
+    with pytest.raises(sub(addon, "blender.errors").AudienceError, match=f"shape keys of {obj.name} changed while"):
+        list(job.write_steps(prepared, timeline, recheck=True))
+    assert (sorted(a.name for a in bpy.data.actions), len(scene.timeline_markers)) == before
+    assert all(not o.data.shape_keys.animation_data or not o.data.shape_keys.animation_data.action
+               for o in faces.objects)
+
+
+def test_the_button_path_writes_as_before_when_nothing_changed(addon, demo_scene):
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    prepared = job.prepare(scene, job.Settings(strip=strip.name, faces=faces.name))
+    steps = job.write_steps(prepared, job.analyse(prepared), recheck=True)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            assert sorted(done.value.faces) == sorted(o.name for o in faces.objects)
+            break
+
+
 def test_the_artists_own_keys_on_the_same_shape_key_are_said_to_win(addon, demo_scene):
     """The artist keyed a smile in their own action: the tool's track goes beneath it, the smile stays theirs, and
     the note says the tool's smile will not show there (the active action plays over the NLA track)."""
