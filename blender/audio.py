@@ -172,18 +172,16 @@ def _decode_with_aud(source: SoundSource, rate: int) -> np.ndarray:
         sound = aud.Sound(source.path)
         if sound.specs[0] <= 0:  # reading the specs first: aud raises here, not in data() (which aborts)
             return np.zeros(0, dtype=np.float32)
-        stereo = sound.specs[1] == 2  # a pair is mixed as the reader mixes it; more channels by aud's own downmix
+        # More than two channels become aud's stereo (a mono copy of each would be large); the pair is then mixed
+        # as the file reader mixes one, so a channel in opposite phase does not cancel the speech.
+        channels = min(int(sound.specs[1]), 2)
         # Decode from the file's start and cut here: seeking compressed files lands samples off.
-        samples = sound.limit(0.0, source.end_s).rechannel(2 if stereo else 1).resample(rate, True).data()
+        samples = sound.limit(0.0, source.end_s).rechannel(channels).resample(rate, True).data()
     except Exception as e:  # aud raises its own error type for files it cannot read
         raise AudienceError(f"cannot decode '{source.label}' as audio ({e})") from None
-    samples = samples[max(int(round(source.start_s * rate)), 0):]
-    if stereo:  # piece by piece, as read_pieces does
-        block = int(PIECE_S * rate)
-        samples = np.concatenate([downmix(samples[i:i + block]) for i in range(0, len(samples), block)] or [[]])
-    else:
-        samples = samples[:, 0]
-    return np.ascontiguousarray(samples, dtype=np.float32)
+    block = int(PIECE_S * rate)  # pieces from the file's start, as read_pieces reads them
+    mono = np.concatenate([downmix(samples[i:i + block], rate) for i in range(0, len(samples), block)] or [[]])
+    return np.ascontiguousarray(mono[max(int(round(source.start_s * rate)), 0):], dtype=np.float32)
 
 
 def strip_audio(scene, strip, rate: int) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 
 PIECE_S = 30.0  # seconds of audio per piece
 MIN_RATE = 4000  # Hz: below this no recording holds speech
-CANCELLED = 20.0  # dB: channels whose mean is this far under the loudest channel cancel each other out
+OPPOSITE = -0.5  # a channel correlated with the loudest below this over a second is in opposite phase
 
 
 class AudioError(Exception):
@@ -55,7 +55,7 @@ def read_pieces(source, rate: int, start_s: float = 0.0, end_s: float | None = N
             except (soundfile.LibsndfileError, RuntimeError) as e:  # a damaged file past its header
                 raise AudioError(str(e).splitlines()[0]) from None
             last = len(data) < block
-            mono = downmix(data)
+            mono = downmix(data, f.samplerate)
             if resampler is not None:
                 mono = resampler.resample_chunk(mono, last=last)
             if skip:
@@ -70,17 +70,26 @@ def read_pieces(source, rate: int, start_s: float = 0.0, end_s: float | None = N
                 break
 
 
-def downmix(data: np.ndarray) -> np.ndarray:
-    """The channels' mean; but where they cancel out (one channel wired the other way round: the mean is
-    more than CANCELLED dB under the loudest channel), that channel alone: the mean would be near silence."""
+def downmix(data: np.ndarray, rate: int) -> np.ndarray:
+    """Mono from (samples, channels) at `rate`: the channels' mean, but a channel wired the other way round (in
+    opposite phase to the loudest channel over a second) is turned back first: in the plain mean the two would
+    cancel and the speech would be all but silent. Lossy codecs leave such pairs about 16 dB apart, not silent."""
     if data.shape[1] == 1:
         return data[:, 0]
-    mono = data.mean(axis=1, dtype=np.float32)
-    energy = np.einsum("ij,ij->j", data, data, dtype=np.float64)
-    loudest = int(np.argmax(energy))
-    if float(np.dot(mono, mono)) < energy[loudest] * 10 ** (-CANCELLED / 10):
-        return np.ascontiguousarray(data[:, loudest])
-    return mono
+    channels = np.ascontiguousarray(data.T)  # a row per channel: the sums below run over contiguous memory
+    n = channels.shape[1]
+    whole = n // rate * rate
+    power, cross = np.zeros((len(channels), -(-n // rate))), np.zeros((len(channels), -(-n // rate)))
+    ref = int(np.argmax(np.einsum("cn,cn->c", channels, channels, dtype=np.float64)))
+    for part, at in ((channels[:, :whole].reshape(len(channels), -1, rate), slice(0, whole // rate)),
+                     (channels[:, None, whole:], slice(whole // rate, None))):  # one second at a time
+        if part.size:
+            power[:, at] = np.einsum("cbr,cbr->cb", part, part, dtype=np.float64)
+            cross[:, at] = np.einsum("cbr,br->cb", part, part[ref], dtype=np.float64)
+    flip = cross < OPPOSITE * np.sqrt(power * power[ref])
+    if flip.any():
+        channels *= np.repeat(np.where(flip, np.float32(-1.0), np.float32(1.0)), rate, axis=1)[:, :n]
+    return channels.mean(axis=0, dtype=np.float32)
 
 
 def load(path: str, rate: int) -> np.ndarray:

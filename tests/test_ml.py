@@ -795,18 +795,26 @@ def test_settings_typed_as_text_are_plain_digits():
 
 def test_stereo_whose_channels_cancel_out_is_heard(tmp_path):
     """A stereo file with one channel wired the other way round: the channels' mean is silence, so the speech
-    was not heard at all. Such a piece is heard through its loudest channel; any other stereo is the mean."""
+    was not heard at all. A channel in opposite phase is turned back, second by second; any other stereo is the
+    mean. Through a lossy codec (the pair then cancels only to -16 dB) too, and where only a part is inverted."""
     import soundfile
 
     from ml.audio import load
 
     rng = np.random.default_rng(0)
-    voice = (0.3 * np.sin(2 * np.pi * 180 * np.arange(32000) / 16000) * rng.uniform(0.5, 1, 32000)).astype(np.float32)
-    other = 0.1 * rng.standard_normal(32000).astype(np.float32)
+    voice = (0.3 * np.sin(2 * np.pi * 180 * np.arange(64000) / 16000) * rng.uniform(0.5, 1, 64000)).astype(np.float32)
+    other = 0.1 * rng.standard_normal(64000).astype(np.float32)
+    later = np.where(np.arange(64000) < 32000, voice, -voice)  # wired the other way round from 2 s on
     for name, channels, heard in [("inverted", [voice, -voice], voice), ("same", [voice, voice], voice),
                                   ("two mics", [voice, other], (voice + other) / 2),
-                                  ("one side quieter", [voice, -0.9 * voice], voice),
-                                  ("half cancelled", [voice, -0.5 * voice], 0.25 * voice)]:
+                                  ("one side quieter", [voice, -0.5 * voice], 0.75 * voice),
+                                  ("from 2 s on", [voice, later], voice),
+                                  ("three, one inverted", [voice, -voice, voice], voice)]:
         path = str(tmp_path / f"{name}.wav")
         soundfile.write(path, np.stack(channels, axis=1), 16000, subtype="FLOAT")
         assert np.allclose(load(path, 16000), heard, atol=1e-6), name
+    if "OGG" in soundfile.available_formats():
+        path = str(tmp_path / "inverted.ogg")
+        soundfile.write(path, np.stack([voice, -voice], axis=1), 16000, format="OGG")
+        y = load(path, 16000)[:64000]
+        assert np.corrcoef(y, voice[:len(y)])[0, 1] > 0.9 and 0.8 < np.std(y) / np.std(voice) < 1.25
