@@ -243,7 +243,10 @@ def load_preset(path: str) -> dict:
 
     try:
         with open(path, "rb") as f:
-            data = json.loads(f.read(1 << 20).decode("utf-8"), object_pairs_hook=unique)
+            text = f.read((1 << 20) + 1)
+        if len(text) > 1 << 20:  # a table of every emotion of a 52-key rig takes a few kB
+            raise ValueError(f"preset {path} is larger than 1 MB: not an expression preset")
+        data = json.loads(text.decode("utf-8"), object_pairs_hook=unique)
     except OSError as e:
         raise ValueError(f"cannot read preset {path}: {e.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError):

@@ -79,6 +79,9 @@ def test_preset_file_round_trip_and_errors(tmp_path):
     (tmp_path / "other.json").write_text('{"format": "something else"}')
     with pytest.raises(ValueError, match="not an Audience Reactions expression preset"):
         load_preset(str(tmp_path / "other.json"))
+    (tmp_path / "big.json").write_text(" " * (1 << 20) + "{}")
+    with pytest.raises(ValueError, match="larger than 1 MB"):
+        load_preset(str(tmp_path / "big.json"))
     # A hand-edited file naming an emotion or a shape key twice: JSON would keep the last one only.
     for twice, name in [('"happy": {"smileBig": 0.9}, "happy": {"smileBig": 0.2}', '"happy"'),
                         ('"sad": {"pout": 0.7, "pout": 0.0}', '"pout"')]:
