@@ -2,7 +2,7 @@
 import bpy
 
 from .blender import compat
-from .crowd.presets import EMOTIONS, MODES, PRESETS, plain
+from .crowd.presets import EMOTIONS, MODES, PRESETS, typed
 from .ml.settings import limits
 
 
@@ -44,7 +44,7 @@ def custom_table(settings) -> dict:
     table, rows = {}, {}
     for number, row in enumerate(settings.expressions, 1):
         if row.shape_key.strip():  # a blank row is no row
-            first = rows.setdefault((row.emotion, plain(row.shape_key)), number)  # as faces' names are matched
+            first = rows.setdefault((row.emotion, typed(row.shape_key)), number)  # a typo's case or space
             if first != number:
                 raise ValueError(f"custom table rows {first} and {number} both weigh '{row.shape_key}' for "
                                  f"{row.emotion.title()}: keep one")

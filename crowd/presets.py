@@ -111,6 +111,12 @@ def plain(name: str) -> str:
     return "".join(ch for ch in text if ch.isalnum()).lower()
 
 
+def typed(name: str) -> str:
+    """A shape-key name without what a typo changes most (case, spaces around it): two table rows alike this way
+    are one key to the faces. Looser spellings (mouthSmile_L, mouthSmile.L) may be two keys of one rig."""
+    return name.strip().casefold()
+
+
 def detect(names) -> str | None:
     """The kind of rig ("ARKIT", "FACESHIFT", "VROID") whose names a face's shape keys follow; None if none.
 
@@ -193,19 +199,19 @@ def check_table(expressions) -> dict:
     table = {e: {} for e in EMOTIONS}
     if BASE in expressions:
         table[BASE] = {}
-    spelled = {}  # plain(name) -> the table's spelling: faces' keys are matched loosely, so two spellings would clash
+    spelled = {}  # the name as a typo would change it -> the table's spelling: two would land on one shape key
     for emotion, row in expressions.items():
         if not isinstance(row, dict):
             raise ValueError(f"'{emotion}' must map shape-key names to weights")
         for key, weight in row.items():
-            if not isinstance(key, str) or not key.strip():
+            if not isinstance(key, str) or not any(ch.isprintable() and not ch.isspace() for ch in key):
                 raise ValueError(f"'{emotion}': a shape key's name must be text, not blank ({key!r})")
             if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0.0 <= weight <= 1.0:
                 raise ValueError(f"'{emotion}': weight of {key!r} must be a number from 0 to 1")
-            first = spelled.setdefault(plain(key), key)
+            first = spelled.setdefault(typed(key), key)
             if first != key:
-                raise ValueError(f"'{first}' and '{key}' name the same shape key (a face's names are matched "
-                                 "loosely: case, separators and _L/_R aside): spell them the same")
+                raise ValueError(f"'{first}' and '{key}' differ only in case or spaces, and a face's names are "
+                                 "matched without them: spell them the same")
             table[emotion][key] = float(weight)
     if not any(table.values()):
         raise ValueError("the table names no shape key")

@@ -370,7 +370,7 @@ def test_a_custom_table_row_given_twice_is_refused(addon, demo_scene, tmp_path):
     with pytest.raises(RuntimeError, match="Preset not saved: custom table rows 1 and 2"):
         bpy.ops.audience.table_save(filepath=str(tmp_path / "twice.json"))
     assert not (tmp_path / "twice.json").exists()
-    settings.expressions[1].shape_key = "mouth_smile.L "  # the same key to the faces, spelled otherwise
+    settings.expressions[1].shape_key = "mouthsmileleft "  # the same key to the faces, typed otherwise
     with pytest.raises(RuntimeError, match=r"rows 1 and 2 both weigh"):
         animate(strip=strip.name, faces=faces.name)
     settings.expressions[1].shape_key = "   "  # a blank row is no row
