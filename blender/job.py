@@ -429,7 +429,8 @@ def write_steps(job: Job, timeline: Timeline, recheck: bool = False):
         name = plan.face
         obj = objects.get(name)
         if obj is None or obj.type != "MESH" or obj.data.shape_keys is None:
-            result.notes.append(f"'{name}' was removed while the speech was analysed: skipped")
+            result.notes.append(f"'{name}' was removed or renamed (or lost its shape keys) while the speech was "
+                                "analysed: skipped")
             continue
         member = temperament(name, job.settings.seed, len(plan.columns))
         if speaker is not None:
@@ -524,18 +525,23 @@ def _objects_by_name() -> dict:
 
 
 def _check_unchanged(job: Job, faces: list) -> None:
-    """Refuse when a face's shape keys are not as prepare() found them (renamed, removed, driven by a new driver,
-    made absolute): the keys would go onto names the face no longer has, or where they cannot show."""
-    try:
-        _rigs, plans, _notes = plan_faces([(o, o.data.shape_keys) for o in faces], job.settings)
-        now = {plan.face: plan for plan in plans}
-    except AudienceError:  # none of them could be animated now
-        now = {}
-    present = {o.name for o in faces}  # a face removed meanwhile is skipped with a note, as before
-    changed = [plan.face for plan in job.faces if plan.face in present and now.get(plan.face) != plan]
+    """Refuse when a shape key the tool planned to key is gone (renamed, removed), now set by a driver, or its face's
+    keys made absolute: the keys would go onto names the face no longer has, or where they cannot show. Anything
+    else the artist did meanwhile (a driver taken off, a key added) only waits for the next run."""
+    by_name = {o.name: o.data.shape_keys for o in faces}
+    changed = []
+    for plan in job.faces:
+        key = by_name.get(plan.face)
+        if key is None:
+            continue  # a face removed meanwhile is skipped with a note, as before
+        blocks = key.key_blocks
+        if not key.use_relative or any(name not in blocks for name in plan.keys + plan.blinks) \
+                or driven_shape_keys(key) & set(plan.keys + plan.blinks):
+            changed.append(plan.face)
     if changed:
-        raise AudienceError(f"the shape keys of {_names(changed)} changed while the speech was analysed (renamed, "
-                            "removed, driven or made absolute): nothing was written; click Animate Audience again")
+        raise AudienceError(f"shape keys of {_names(changed)} that the tool keys were renamed, removed, given a "
+                            "driver or made absolute while the speech was analysed: nothing was written; click "
+                            "Animate Audience again")
 
 
 def animate(scene, settings: Settings, progress=None) -> Result:
