@@ -13,7 +13,9 @@ import numpy as np
 
 PIECE_S = 30.0  # seconds of audio per piece
 MIN_RATE = 4000  # Hz: below this no recording holds speech
-OPPOSITE = -0.5  # a channel correlated with the loudest below this over a second is in opposite phase
+# A channel correlated with the loudest below this over a second is in opposite phase (a lossy codec's pair: about
+# -0.95); a wide music bed under the speech stays above it unless it drowns the voice.
+OPPOSITE = -0.8
 
 
 class AudioError(Exception):
@@ -79,14 +81,19 @@ def downmix(data: np.ndarray, rate: int) -> np.ndarray:
     channels = np.ascontiguousarray(data.T)  # a row per channel: the sums below run over contiguous memory
     n = channels.shape[1]
     whole = n // rate * rate
-    power, cross = np.zeros((len(channels), -(-n // rate))), np.zeros((len(channels), -(-n // rate)))
+    power, cross, total = (np.zeros((len(channels), -(-n // rate))) for _ in range(3))
     ref = int(np.argmax(np.einsum("cn,cn->c", channels, channels, dtype=np.float64)))
     for part, at in ((channels[:, :whole].reshape(len(channels), -1, rate), slice(0, whole // rate)),
                      (channels[:, None, whole:], slice(whole // rate, None))):  # one second at a time
         if part.size:
             power[:, at] = np.einsum("cbr,cbr->cb", part, part, dtype=np.float64)
             cross[:, at] = np.einsum("cbr,br->cb", part, part[ref], dtype=np.float64)
-    flip = cross < OPPOSITE * np.sqrt(power * power[ref])
+            total[:, at] = part.sum(axis=2, dtype=np.float64)
+    # Correlation about each second's mean: a DC offset (the high-pass comes later) would hide the opposite phase.
+    count = np.minimum(rate, n - rate * np.arange(power.shape[1]))
+    power -= total**2 / count
+    cross -= total * total[ref] / count
+    flip = cross < OPPOSITE * np.sqrt(np.maximum(power * power[ref], 0.0))
     if flip.any():
         channels *= np.repeat(np.where(flip, np.float32(-1.0), np.float32(1.0)), rate, axis=1)[:, :n]
     return channels.mean(axis=0, dtype=np.float32)
