@@ -89,8 +89,9 @@ def contact_sheet(path: str, stills: list, timeline, mood: np.ndarray, blocks: l
     ax.set_xlim(t[0], t[-1])
     ax.set_ylim(0, 1)
     ax.set_ylabel("what the model hears")
-    ax.set_xlabel("seconds        band under the chart: the emotion the crowd shows (stronger colour, stronger "
-                  "expression)", labelpad=20, fontsize=11)
+    ax.xaxis.set_major_formatter(lambda value, _pos: f"{value:g} s")
+    ax.set_xlabel("band under the chart: the emotion the crowd shows (stronger colour, stronger expression; "
+                  "none: the crowd at rest)", labelpad=20, fontsize=11)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=8, frameon=False, fontsize=12)
     actor = speaker.split("-")[-1]
     fig.suptitle(f"The demo audience hears RAVDESS actor {actor} (a model that never heard them): five moments",
