@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..crowd.members import blinks, crowd_mood, react, temperament
-from ..crowd.presets import BLINKS, LABELS, detect, expression_table, match
+from ..crowd.presets import BLINKS, LABELS, detect, expression_table, match, plain
 from ..crowd.simplify import keep_indices
 from ..ml import settings as ranges
 from ..ml.settings import DEFAULTS
@@ -238,7 +238,7 @@ def plan_faces(faces: list, settings: Settings) -> tuple:
             rigs[kind] = expression_table(kind, settings.mode, settings.custom)
         except ValueError as e:
             raise AudienceError(str(e)) from None
-    plans, driven, notes, lacking, without, muted, absolute = [], [], [], {}, [], [], []
+    plans, driven, notes, lacking, without, muted, absolute, twins = [], [], [], {}, [], [], [], {}
     for obj, key in faces:
         kind = kinds[obj.name]
         if kind is None:
@@ -255,7 +255,13 @@ def plan_faces(faces: list, settings: Settings) -> tuple:
         usable = {n: k for n, k in found.items() if k not in set_by_driver}
         blink_keys = match(BLINKS.get(kind, ()), key.key_blocks.keys()[1:]).values() if settings.blink else ()
         blinks = [k for k in blink_keys if k not in set_by_driver]
-        lacking.setdefault(kind, []).append({n for n in names if n not in found})
+        # Two of the table's names one face key answers to (mouthSmile.L and mouthSmileLeft): one is keyed, the
+        # other is not missing from the face, it is the same key.
+        keyed = {plain(m): m for m in found}
+        alike = {n: keyed[plain(n)] for n in names if n not in found and plain(n) in keyed}
+        for pair in alike.items():
+            twins.setdefault(pair, []).append(obj.name)
+        lacking.setdefault(kind, []).append({n for n in names if n not in found and n not in alike})
         muted += [f"{obj.name}: {usable[n]}" for n in names if n in usable and key.key_blocks[usable[n]].mute]
         columns = [i for i, n in enumerate(names) if n in usable]
         if columns:
@@ -271,6 +277,9 @@ def plan_faces(faces: list, settings: Settings) -> tuple:
         notes.append(f"{_faces(len(absolute), verb)} absolute shape keys (Relative off in the Shape Keys panel), "
                      f"whose values do nothing: not keyed, keys of an earlier run left as they are "
                      f"({_names(absolute)})")
+    for (name, other), on in sorted(twins.items()):
+        notes.append(f"the table's '{name}' and '{other}' are one shape key on {_faces(len(on), None)} "
+                     f"({_names(on)}): it follows '{other}' only")
     if muted:
         notes.append(f"{len(muted)} shape key{'s are' if len(muted) > 1 else ' is'} muted: keyed, but "
                      f"{'they show' if len(muted) > 1 else 'it shows'} only once unmuted ({_names(muted)})")

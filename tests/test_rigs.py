@@ -213,3 +213,17 @@ def test_a_custom_table_of_keys_no_face_has_names_them(addon, empty_scene):
                        match=r"preset CUSTOM names no shape key the faces have \(it names NoSuchKey, frownTypo; "
                              r"faces have e\.g\. "):
         job.plan_faces(pairs, settings)
+
+
+def test_two_table_names_for_one_face_key_are_named_as_such(addon, empty_scene):
+    """Hostile round 23: a Custom Table naming 'mouthSmile.L' and 'mouthSmileLeft' (one key to the faces, which
+    match names loosely) keyed one of them, and the note said the faces lacked the other."""
+    job = sub(addon, "blender.job")
+    faces = sub(addon, "blender.demo").build_audience(empty_scene, rows=1, per_row=2)
+    pairs = [(o, o.data.shape_keys) for o in faces.objects]
+    settings = job.Settings(strip="Speech", faces=faces.name, preset="CUSTOM",
+                            custom={"happy": {"mouthSmileLeft": 0.9}, "sad": {"mouthSmile.L": 0.2}})
+    _rigs, plans, notes = job.plan_faces(pairs, settings)
+    assert all(plan.keys == ["mouthSmileLeft"] for plan in plans) and len(plans) == 2
+    assert any("'mouthSmile.L' and 'mouthSmileLeft' are one shape key on 2 faces" in n for n in notes), notes
+    assert not any("lack" in n for n in notes), notes
