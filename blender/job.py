@@ -428,12 +428,13 @@ def write_steps(job: Job, timeline: Timeline, recheck: bool = False):
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
     objects = _objects_by_name()
     # Blender stays usable while the speech is analysed: a strip may have gone into tweak mode since prepare().
-    shown = [objects.get(plan.face) for plan in job.faces]
+    shape_keys = {plan.face: objects[plan.face].data.shape_keys for plan in job.faces
+                  if plan.face in objects and objects[plan.face].type == "MESH"}
     scene = bpy.data.scenes.get(job.scene)
-    check_not_tweaking([(o.name, o.data.shape_keys) for o in shown if o is not None and o.type == "MESH"]
+    check_not_tweaking(list(shape_keys.items())
                        + [("Speech Emotion", keys.emotion_object(scene) if scene is not None else None)])
     if recheck:
-        _check_unchanged(job, [o for o in shown if o is not None and o.type == "MESH" and o.data.shape_keys])
+        _check_unchanged(job, shape_keys)
     for n, plan in enumerate(job.faces):
         name = plan.face
         obj = objects.get(name)
@@ -533,19 +534,18 @@ def _objects_by_name() -> dict:
     return found
 
 
-def _check_unchanged(job: Job, faces: list) -> None:
+def _check_unchanged(job: Job, shape_keys: dict) -> None:
     """Refuse when a shape key the tool planned to key is gone (renamed, removed), now set by a driver, or its face's
     keys made absolute: the keys would go onto names the face no longer has, or where they cannot show. Anything
-    else the artist did meanwhile (a driver taken off, a key added) only waits for the next run."""
-    by_name = {o.name: o.data.shape_keys for o in faces}
+    else the artist did meanwhile (a driver taken off, a key added) only waits for the next run.
+    `shape_keys`: {face name: its Key now, or None}."""
     changed = []
     for plan in job.faces:
-        key = by_name.get(plan.face)
+        key = shape_keys.get(plan.face)
         if key is None:
             continue  # a face removed meanwhile is skipped with a note, as before
-        blocks = key.key_blocks
-        if not key.use_relative or any(name not in blocks for name in plan.keys + plan.blinks) \
-                or driven_shape_keys(key) & set(plan.keys + plan.blinks):
+        planned = set(plan.keys + plan.blinks)
+        if not key.use_relative or not planned <= set(key.key_blocks.keys()) or driven_shape_keys(key) & planned:
             changed.append(plan.face)
     if changed:
         raise AudienceError(f"shape keys of {_names(changed)} that the tool keys were renamed, removed, given a "
