@@ -87,8 +87,10 @@ def sound_source(scene, strip) -> SoundSource:
     if strip.mute or compat.channel_muted(scene, strip):
         notes.append(f"strip '{strip.name}' is muted: the faces are animated from its sound anyway")
     notes += _volume_notes(scene, strip)
-    # Sound time at a scene frame f is (f - content_start) / fps + sound_offset.
-    start_s = (first - compat.strip_frame(strip, "content_start")) / fps + getattr(strip, "sound_offset", 0.0)
+    # Sound time at a scene frame f, as Blender plays it (checked against its mixdown): what a hard cut took off
+    # the content's start counts as sound skipped, and a positive Sound Offset delays the sound.
+    start_s = ((first - compat.strip_frame(strip, "content_start") + compat.strip_frame(strip, "content_trim_start"))
+               / fps - getattr(strip, "sound_offset", 0.0))
     path, tmp = _sound_file(strip.sound)
     return SoundSource(path, os.path.basename(strip.sound.filepath) or strip.sound.name, start_s,
                        start_s + (last - first) / fps, int(first), int(last), fps, tmp is not None, notes)

@@ -44,6 +44,7 @@ STRIP_FRAMES = {
     "content_duration": "frame_duration",        # the content's length, trims not counted
     "left_handle_offset": "frame_offset_start",  # frames trimmed off the start
     "right_handle_offset": "frame_offset_end",   # frames trimmed off the end
+    "content_trim_start": "animation_offset_start",  # content a hard cut (Split > Hard) took off the start
 }
 
 

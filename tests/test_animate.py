@@ -127,6 +127,35 @@ def test_offset_trim_and_fractional_fps(addon, demo_scene, tmp_path):
 
 
 @needs_audio
+@pytest.mark.parametrize("edit", ["offset +0.5 s", "offset -0.5 s", "hard cut", "soft cut", "hard cut, offset +0.25 s"])
+def test_analysed_where_blender_plays_it(addon, empty_scene, tmp_path, edit):
+    """A click 4 s into the file: the tool hears it where Blender's own mixdown plays it, after a Sound Offset
+    (a positive one delays the sound) and on the right part of a hard or soft cut (Split, Shift+K)."""
+    import soundfile
+
+    sr, fps = 48000, 24
+    y = np.zeros(8 * sr, np.float32)
+    y[4 * sr:4 * sr + 480] = 0.9
+    demo, audio = sub(addon, "blender.demo"), sub(addon, "blender.audio")
+    strip = demo.add_speech(empty_scene, write_wav(str(tmp_path / "click.wav"), y, sr), frame=1)
+    empty_scene.render.fps, empty_scene.render.fps_base = fps, 1
+    empty_scene.frame_start, empty_scene.frame_end = 1, 10 * fps
+    if "cut" in edit:
+        right = strip.split(frame=49, split_method="HARD" if "hard" in edit else "SOFT")
+        strip.mute, strip = True, right   # only the right part plays, from frame 49 (2 s)
+    if "offset" in edit:
+        strip.sound_offset = float(edit.split("offset ")[1].split(" s")[0])
+    mix = str(tmp_path / "mix.wav")
+    assert bpy.ops.sound.mixdown(filepath=mix, container="WAV", codec="PCM", format="S16", mixrate=sr) == {"FINISHED"}
+    played, _ = soundfile.read(mix)
+    played = played.mean(axis=1) if played.ndim > 1 else played
+    first = sub(addon, "blender.compat").strip_range(strip)[0]
+    blender_s = np.argmax(np.abs(played) > 0.3) / sr - (first - 1) / fps
+    heard = np.concatenate(list(audio.pieces(audio.sound_source(empty_scene, strip), 16000)))
+    assert np.abs(heard).max() > 0.3, "the click is not in what the tool decoded"
+    assert abs(np.argmax(np.abs(heard) > 0.3) / 16000 - blender_s) < 0.01
+
+@needs_audio
 def test_keys_follow_the_speech_not_before(addon, empty_scene, tmp_path):
     """4 s of silence, then speech: nobody reacts before the speech starts."""
     import librosa
