@@ -69,6 +69,11 @@ def sound_source(scene, strip) -> SoundSource:
                             "the speed they set, so the analysis would hear the sound at its own speed and the faces "
                             "could drift from it; use Strip > Retiming > Reset Retiming, or a sound file made at the "
                             "speed it should play")
+    remap = scene.render.frame_map_old, scene.render.frame_map_new
+    if remap[0] != remap[1]:  # Blender shows a key at frame f at f * new / old, but plays the sound unmapped
+        raise AudienceError(f"Time Stretching maps frames {remap[0]} to {remap[1]} (Output Properties > Frame Range): "
+                            "the faces would drift from the speech, which Blender plays unstretched; set Old and New "
+                            "to the same value to animate the audience")
     fps = compat.frames_per_second(scene)
     first, last = compat.strip_range(strip)
     notes, metas = [], compat.enclosing_metas(strip)

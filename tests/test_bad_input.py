@@ -330,6 +330,19 @@ def test_sound_inside_a_trimmed_or_muted_meta_strip(addon, audience, tmp_path):
     assert (source.start_s, source.end_s) == pytest.approx((50 / fps, (last - 1) / fps))
 
 
+def test_time_stretching_is_refused(addon, audience, tmp_path):
+    """Hostile (stop 24): with Time Stretching 100 -> 200 Blender shows a key at frame f at 2f but plays the sound
+    unstretched: every key reacted at twice its time, without a word. Refused, the scene as it was."""
+    path = write_wav(str(tmp_path / "toast.wav"), np.zeros(4 * SR, np.float32))
+    strip = _strip_for(addon, bpy.context.scene, path)
+    render = bpy.context.scene.render
+    render.frame_map_old, render.frame_map_new = 100, 200
+    try:
+        _expect_error(strip.name, audience, "Time Stretching maps frames 100 to 200 .*same value")
+    finally:
+        render.frame_map_new = 100
+
+
 @pytest.mark.skipif(bpy.app.version < (5, 1), reason="adding a retiming key from Python crashes the 4.5 and 5.0 modules")
 def test_a_retimed_sound_strip_is_refused(addon, audience, tmp_path):
     """Hostile (stop 21): a strip retimed to play twice as fast was analysed at the sound's own speed, so every key
