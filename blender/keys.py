@@ -40,6 +40,8 @@ FROM = "audience_reactions_from"     # custom property on a face's copy of a lin
 _OWN_PROPERTIES = (TAG, FORMAT, CLIP, REST, FROM)
 MARKERS = "audience_markers"         # custom property on a scene: [[name, frame], ...] of the tool's markers
 EMOTION_OBJECT_TAG = "audience_emotion"
+EMOTION_OBJECT_NAME = "Speech Emotion"
+PROBABILITY = "Probability that the speaker is"  # the description of the empty's properties the tool made
 EMPTY = "audience_emotion_empty"     # custom property on a scene: the tool's emotion empty (an object pointer)
 CROWD = "audience_emotion_crowd"     # custom property on a scene: the faces collection its empty and markers follow
 STASH = "[Action Stash]"  # the muted tracks Blender's Stash puts actions on ("[Action Stash].001", ...)
@@ -668,7 +670,7 @@ def write_emotion(scene, frames: np.ndarray, probs: np.ndarray, classes, labels,
     obj = emotion_object(scene)
     before = _crowd(scene)
     if obj is None:
-        obj = bpy.data.objects.new("Speech Emotion", None)
+        obj = bpy.data.objects.new(EMOTION_OBJECT_NAME, None)
         obj[EMOTION_OBJECT_TAG] = 1
         obj.empty_display_type = "SPHERE"
         obj.hide_render = True
@@ -682,7 +684,7 @@ def write_emotion(scene, frames: np.ndarray, probs: np.ndarray, classes, labels,
         if name not in obj.keys():
             obj[name] = 0.0
             obj.id_properties_ui(name).update(min=0.0, max=1.0,
-                                              description=f"Probability that the speaker is {name}")
+                                              description=f"{PROBABILITY} {name}")
     written = _write(obj, "Audience Speech Emotion", "Speech Emotion",
                      {f'["{name}"]': (frames, probs[:, c]) for c, name in enumerate(classes)})
 
@@ -765,12 +767,32 @@ def clear_emotion(scene, crowd=None) -> tuple:
             notes.append(f"kept the empty '{obj.name}' (its keys removed): {', '.join(theirs[:5])}"
                          f"{' and more' if len(theirs) > 5 else ''} use{'s' if len(theirs) == 1 else ''} it "
                          f"(a driver, constraint or parent)")
+        changed = [] if theirs else _changed_by_artist(obj)
+        if changed:
+            notes.append(f"kept the empty '{obj.name}' (its keys removed): you changed its {', '.join(changed)}")
+            theirs = changed
         if edited or theirs or (anim is not None and (anim.action is not None or len(anim.nla_tracks)
                                                       or len(anim.drivers))):
             kept += edited
             continue
         bpy.data.objects.remove(obj)
     return kept, notes
+
+
+def _changed_by_artist(obj) -> list:
+    """What the artist set on the tool's emotion empty since the tool made it (its name, place, parent, constraints,
+    display, properties of their own): work Remove must not delete with it."""
+    base = obj.name[:-4] if obj.name[-4:-3] == "." and obj.name[-3:].isdigit() else obj.name  # Blender's ".001"
+    own = {name for name in obj.keys() if name != EMOTION_OBJECT_TAG and not (
+        isinstance(obj[name], float) and obj.id_properties_ui(name).as_dict().get("description", "").startswith(
+            PROBABILITY))}
+    checks = (("name", base != EMOTION_OBJECT_NAME), ("parent", obj.parent is not None),
+              ("constraints", len(obj.constraints) > 0),
+              ("place", any(abs(v) > 1e-6 for v in (*obj.location, *obj.rotation_euler))
+               or any(abs(v - 1.0) > 1e-6 for v in obj.scale) or obj.rotation_mode != "XYZ"),
+              ("display", obj.empty_display_type != "SPHERE" or abs(obj.empty_display_size - 1.0) > 1e-6),
+              (f"properties ({', '.join(sorted(own))})", bool(own)))
+    return [what for what, yes in checks if yes]
 
 
 # What merely holds the empty (the scene's collections it is linked in) or shows it (the editors): no use of the

@@ -614,6 +614,45 @@ def test_the_emotion_empty_stays_while_the_artist_uses_it(addon, demo_scene):
     assert keys.emotion_object(scene) is None and not notes
 
 
+@pytest.mark.parametrize("work", ["renamed", "parented", "constraint", "moved", "display", "property"])
+def test_the_emotion_empty_the_artist_worked_on_stays(addon, demo_scene, work):
+    """Hostile (stop 24): the artist renamed the empty, parented it to the speaker, gave it a constraint, a place,
+    another look or a property of their own; Remove deleted it with all that, without a word. It stays, without
+    the tool's keys, with a note; an empty the tool made and nobody touched still goes."""
+    scene, faces, strip = demo_scene
+    job, keys = sub(addon, "blender.job"), sub(addon, "blender.keys")
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    empty = keys.emotion_object(scene)
+    speaker = bpy.data.objects.new("Speaker", None)
+    scene.collection.objects.link(speaker)
+    if work == "renamed":
+        empty.name = "Mood over the speaker"
+    elif work == "parented":
+        empty.parent = speaker
+    elif work == "constraint":
+        empty.constraints.new("TRACK_TO").target = speaker
+    elif work == "moved":
+        empty.location.z = 2.5
+    elif work == "display":
+        empty.empty_display_size = 0.3
+    else:
+        empty["artist_note"] = "pulse the stage lights with this"
+    name = empty.name
+    _n, notes = job.clear(scene, faces.name)
+    assert name in bpy.data.objects and keys.emotion_object(scene) == bpy.data.objects[name]
+    assert empty.animation_data is None or empty.animation_data.action is None
+    assert not any(keys.is_ours(a) for a in bpy.data.actions)
+    assert any(f"kept the empty '{name}'" in n and "you changed" in n for n in notes), notes
+    # Animate again reuses it; once it is as the tool made it, Remove takes it away.
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    assert keys.emotion_object(scene) == empty
+    empty.name, empty.parent, empty.location.z, empty.empty_display_size = "Speech Emotion", None, 0.0, 1.0
+    empty.constraints.clear()
+    empty.pop("artist_note", None)
+    _n, notes = job.clear(scene, faces.name)
+    assert "Speech Emotion" not in bpy.data.objects and not any("kept the empty" in n for n in notes), notes
+
+
 def test_a_rerun_keeps_where_the_artist_put_the_tools_strip(addon, demo_scene):
     """Hostile t3: the artist moved the tool's NLA strip 12 frames later (and scaled it, made it add at half
     influence); a re-run put it back at the speech's first frame without a word. Now its place, scale and blending
