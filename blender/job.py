@@ -424,7 +424,7 @@ def write_steps(job: Job, timeline: Timeline, recheck: bool = False):
     result = Result(frames=frames, timeline=timeline, notes=list(job.notes) + [
         f"'{sound.label}': {note}" for note in timeline.notes], keys_per_face=len(frames),
                     duration_s=timeline.duration_s)
-    nla, yours, copied, linked, hidden, placed, over, trimmed, moved = [], [], [], [], [], [], [], [], []
+    nla, yours, copied, linked, hidden, placed, over, trimmed, moved, duplicates, clipped = ([] for _ in range(11))
     speaker = bpy.data.objects.get(job.settings.speaker) if job.settings.speaker else None
     objects = _objects_by_name()
     # Blender stays usable while the speech is analysed: a strip may have gone into tweak mode since prepare().
@@ -448,6 +448,10 @@ def write_steps(job: Job, timeline: Timeline, recheck: bool = False):
             member = replace(member, delay_s=member.delay_s + job.settings.stagger * distance)
         table = job.rigs[plan.kind][1][:, plan.columns]
         values = react(times, mood, table, member, job.settings.strength, idle=job.settings.idle)
+        blocks = obj.data.shape_keys.key_blocks
+        clipped += [f"{name}: {k} ({blocks[k].slider_min:g} to {blocks[k].slider_max:g})"
+                    for j, k in enumerate(plan.keys) if k in blocks and len(values[j])
+                    and (values[j].max() > blocks[k].slider_max + 1e-4 or values[j].min() < blocks[k].slider_min - 1e-4)]
         curves = {}
         for j, shape_key in enumerate(plan.keys):
             if job.settings.tolerance > 0:
@@ -477,6 +481,7 @@ def write_steps(job: Job, timeline: Timeline, recheck: bool = False):
         if written.trimmed:
             trimmed.append(name)
         moved += [f"{name}: '{strip}'" for strip in written.moved]
+        duplicates += [f"{name}: '{strip}'" for strip in written.copies]
         result.faces.append(name)
         yield ANALYSED + (1 - ANALYSED) * (n + 1) / len(job.faces), f"keying faces: {n + 1} of {len(job.faces)}"
     if scene is not None:
@@ -515,11 +520,26 @@ def write_steps(job: Job, timeline: Timeline, recheck: bool = False):
     if copied:
         result.notes.append(f"{_faces(len(copied), 'shared')} the tool's action with another face: each now has its "
                             f"own ({_names(copied)})")
+    result.notes += _duplicates_note(duplicates)
+    if clipped:
+        many = len(clipped) > 1
+        whose = "shape keys' slider ranges cut" if many else "shape key's slider range cuts"
+        result.notes.append(f"{len(clipped)} {whose} the reaction short: Blender shows no value beyond Range Min/Max "
+                            f"({_names(clipped)})")
     if linked:
         result.notes.append(f"{_faces(len(linked), 'had')} the tool's action of a linked file (a crowd asset animated "
                             f"there): each now has a copy of its own, the library's is left as it is "
                             f"({_names(linked)})")
     return result
+
+
+def _duplicates_note(strips: list) -> list:
+    if not strips:
+        return []
+    many = len(strips) > 1
+    return [f"{len(strips)} NLA strip{'s' if many else ''} of yours play{'' if many else 's'} a copy of the tool's "
+            f"keys (a duplicate of its strip): {'they are' if many else 'it is'} yours now, left as "
+            f"{'they are' if many else 'it is'} ({_names(strips)})"]
 
 
 def _objects_by_name() -> dict:
@@ -570,13 +590,13 @@ def clear(scene, collection_name: str) -> tuple:
     scenes.update((s.name, s) for s in bpy.data.scenes if any(o.as_pointer() in shown for o in s.objects))
     check_not_tweaking([(o.name, k) for o, k in faces] + [("Speech Emotion", keys.emotion_object(s))
                                                           for s in scenes.values()])
-    kept, cleared, notes, added = [], 0, [], []
+    kept, cleared, notes, added, copies = [], 0, [], [], []
     linked = [obj.name for obj, key in faces if getattr(keys.find_action(key)[0], "library", None) is not None]
     if linked:
         verb = "plays" if len(linked) == 1 else "play"
         notes.append(f"{_faces(len(linked), verb)} the tool's keys of a linked file, which belong to that file: "
                      f"left as they are ({_names(linked)})")
-    for (obj, _key), names in zip(faces, keys.clear_faces([key for _obj, key in faces], added)):
+    for (obj, _key), names in zip(faces, keys.clear_faces([key for _obj, key in faces], added, copies)):
         if names is not None:
             cleared += 1
             kept += [f"{obj.name}: {name}" for name in names]
@@ -584,6 +604,7 @@ def clear(scene, collection_name: str) -> tuple:
         what = sorted({thing for _i, things in added for thing in things})
         notes.append(f"kept the tool's action on {_names([faces[i][0].name for i, _t in added])}, emptied of its "
                      f"keys: you added {', '.join(what)} to it")
+    notes += _duplicates_note([f"{faces[i][0].name}: '{strip}'" for i, strips in copies for strip in strips])
     for each in scenes.values():
         edited, said = keys.clear_emotion(each, bpy.data.collections.get(collection_name))
         kept += [f"Speech Emotion: {path}" for path in edited]

@@ -6,7 +6,9 @@ already has an action there, ours goes on an NLA track beneath it and theirs is 
 
 The tool finds its own data by a tag, never by a name an artist could also use:
 - its actions carry TAG: {data path: fingerprint of the curve as the tool wrote it}; its NLA strip is
-  the one holding a tagged action, whatever the track is called;
+  the one holding a tagged action, whatever the track is called; of two tagged actions on one face (the
+  artist duplicated the strip, and NLA > Duplicate copies the action, tag and all) the tool's is the one
+  still under the name the tool gave it (NAMED), and the copy becomes the artist's;
 - the timeline markers it made are remembered on the scene (MARKERS), by name and frame (a marker cannot
   carry a tag): one the artist renamed, moved or bound to a camera is theirs from then on;
 - the emotion empty carries EMOTION_OBJECT_TAG, and the scene points to it (EMPTY): a copy of it (Shift+D copies
@@ -37,7 +39,8 @@ FORMAT, FINGERPRINT_FORMAT = "audience_reactions_format", 2
 CLIP = "audience_reactions_clip"  # custom property on the tool's actions: the Action Clip its NLA strip was given
 REST = "audience_rest_values"        # custom property on the tool's action: {shape key: value before Animate}
 FROM = "audience_reactions_from"     # custom property on a face's copy of a linked file's tool action: that action
-_OWN_PROPERTIES = (TAG, FORMAT, CLIP, REST, FROM)
+NAMED = "audience_reactions_name"    # custom property on the tool's actions: the name it gave it (a copy has another)
+_OWN_PROPERTIES = (TAG, FORMAT, CLIP, REST, FROM, NAMED)
 MARKERS = "audience_markers"         # custom property on a scene: [[name, frame], ...] of the tool's markers
 EMOTION_OBJECT_TAG = "audience_emotion"
 EMOTION_OBJECT_NAME = "Speech Emotion"
@@ -61,6 +64,7 @@ class Written:
     placed: bool = False                         # the artist moved, scaled or repeated the tool's NLA strip: kept
     trimmed: bool = False                        # the artist trimmed the tool's NLA strip's Action Clip: kept
     moved: list = field(default_factory=list)    # the artist's strips the tool's strip would run into: it moved
+    copies: list = field(default_factory=list)   # the artist's NLA strips playing a copy of the tool's action: theirs
     over: list = field(default_factory=list)     # written in the active action, over the artist's NLA strips' keys
     action: object = None                        # the tool's action the keys went into
     were_ours: set = field(default_factory=set)  # paths of the tool's unedited curves before this run
@@ -139,18 +143,38 @@ def _kind_value(attribute: str, identifier: str) -> int:
 
 def _find(datablock) -> tuple:
     """(the tool's action on `datablock` or None, its NLA track, its NLA strip); no strip: the active action."""
+    found = _tagged(datablock)
+    return found[0] if found else (None, None, None)
+
+
+def _tagged(datablock) -> list:
+    """The tool's (action, track, strip) on `datablock`, its own first; then any copy the artist made of it (NLA >
+    Duplicate copies the action, tag and all), told by the name the tool gave its action."""
     anim = datablock.animation_data
     if anim is None:
-        return None, None, None
-    if is_ours(anim.action):
-        return anim.action, None, None
+        return []
+    found = [(anim.action, None, None)] if is_ours(anim.action) else []
     for track in anim.nla_tracks:
         if _is_stash(track):
             continue  # a take the artist stashed (Action Editor > Stash) stays as it is: the next run makes a new one
-        for strip in track.strips:
-            if is_ours(strip.action):
-                return strip.action, track, strip
-    return None, None, None
+        found += [(strip.action, track, strip) for strip in track.strips if is_ours(strip.action)]
+    named = [f for f in found if f[0].get(NAMED) == f[0].name]
+    if len(found) > 1 and len({f[0] for f in named}) == 1:
+        found.sort(key=lambda f: f[0] != named[0][0])
+    return found
+
+
+def disown_copies(datablock) -> list:
+    """Copies of the tool's action on `datablock` (the artist duplicated its NLA strip) become the artist's: they
+    lose the tool's tags, so no run or Remove takes them for the tool's. Returns their strips' names."""
+    found = _tagged(datablock)
+    copies = [(action, strip) for action, _track, strip in found[1:] if action != found[0][0]]
+    if not copies or found[0][0].get(NAMED) != found[0][0].name:  # which is the tool's cannot be told
+        return []
+    for action, _strip in copies:
+        for name in _OWN_PROPERTIES:
+            action.pop(name, None)
+    return [strip.name if strip is not None else action.name for action, strip in copies]
 
 
 def _is_stash(track) -> bool:
@@ -173,9 +197,11 @@ def _shared(action, datablock) -> bool:
 
 
 def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
-    """(the tool's action for `datablock`, its NLA track and strip or None, copied, shift): found by its tag, else
-    made. `copied`: "shared" or "linked" when the face got a copy of its own, else None. `shift`: how many frames
-    later than its keys the artist put an NLA strip of the tool's (0 for a new one)."""
+    """(the tool's action for `datablock`, its NLA track and strip or None, copied, shift, copies): found by its
+    tag, else made. `copied`: "shared" or "linked" when the face got a copy of its own, else None. `shift`: how
+    many frames later than its keys the artist put an NLA strip of the tool's (0 for a new one). `copies`: the
+    artist's strips playing copies of it, theirs from now on (disown_copies)."""
+    copies = disown_copies(datablock)
     action, track, strip = _find(datablock)
     shift = strip.frame_start - strip.action_frame_start if strip is not None else 0.0
     anim = datablock.animation_data or datablock.animation_data_create()
@@ -189,7 +215,7 @@ def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
             copy[FROM] = action  # Remove gives it back
         if action.name == name and copied == "shared":  # this face's: the other user keeps it as the copy's name
             spare, copy.name = copy.name, f"{name} (copy)"
-            action.name = spare
+            action.name = action[NAMED] = spare
         copy.name = _free_name(name)
         action = copy
         if strip is None:
@@ -205,7 +231,8 @@ def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
             track = anim.nla_tracks.new()
             track.name = NLA_TRACK
             strip = compat.new_nla_strip(track, action.name, start_frame, action, datablock)
-    return action, track, strip, copied, shift
+    action[NAMED] = action.name
+    return action, track, strip, copied, shift, copies
 
 
 def _free_name(name: str) -> str:
@@ -220,7 +247,7 @@ def _free_name(name: str) -> str:
 def _write(datablock, name: str, group: str, curves: dict) -> Written:
     """Write {data path: (frames, values)} into the tool's action for `datablock`."""
     start = min((int(f[0]) for f, _v in curves.values() if len(f)), default=1)
-    action, track, strip, copied, shift = _ensure_action(datablock, name, start)
+    action, track, strip, copied, shift, copies = _ensure_action(datablock, name, start)
     trimmed = strip is not None and _trimmed(strip, action)
     kept, dropped, were_ours = _replace_curves(action, datablock, group, curves)
     hidden, placed, over, moved = [], False, [], []
@@ -236,7 +263,7 @@ def _write(datablock, name: str, group: str, curves: dict) -> Written:
                   for fc in compat.existing_fcurves(s.action)}
         over = [path for path in curves if path in theirs and path not in kept]
     return Written("NLA" if strip is not None else "ACTIVE", kept, copied, hidden, dropped, placed=placed,
-                   over=over, trimmed=trimmed, moved=moved, action=action, were_ours=were_ours)
+                   over=over, trimmed=trimmed, moved=moved, action=action, were_ours=were_ours, copies=copies)
 
 
 # The tool's curves are Bezier with auto-clamped handles and no handle smoothing: each key's handles follow its
@@ -603,22 +630,48 @@ def _clear(datablock) -> tuple:
     if strip is None:
         datablock.animation_data.action = None
     else:
-        track.strips.remove(strip)
-        if not len(track.strips) and track.name.startswith(NLA_TRACK):  # an empty track the tool made
-            datablock.animation_data.nla_tracks.remove(track)
+        _remove_strip(datablock, track, strip)
     return kept, action if action.users == 0 else None, [], removed
 
 
-def clear_faces(keys: list, added: list | None = None) -> list:
+def _remove_strip(datablock, track, strip) -> None:
+    track.strips.remove(strip)
+    if not len(track.strips) and track.name.startswith(NLA_TRACK):  # an empty track the tool made
+        datablock.animation_data.nla_tracks.remove(track)
+
+
+def _linked_duplicates(datablock) -> list:
+    """Names of the other NLA strips on `datablock` that play the tool's action itself (NLA > Linked Duplicate)."""
+    action, _track, strip = _find(datablock)
+    if strip is None or action.library is not None:
+        return []
+    return [s.name for t in datablock.animation_data.nla_tracks for s in t.strips if s.action == action and s != strip]
+
+
+def clear_faces(keys: list, added: list | None = None, copies: list | None = None) -> list:
     """Undo what the tool did to these faces (their Key datablocks); per face None if it did nothing, else
     the shape keys whose curves stay.
 
     Curves the artist edited or added stay (and the action with them), and so does an action to which the
     artist added pose markers, custom properties or a frame range (listed in `added`: (face index, what)); the
-    values the face had before Animate come back on every shape key whose tool curve goes.
+    values the face had before Animate come back on every shape key whose tool curve goes. The artist's NLA strips
+    playing a copy of the tool's action stay and become theirs (listed in `copies`: (face index, strip names)).
     """
     results, unused = [], []
     for i, key in enumerate(keys):
+        theirs = disown_copies(key)
+        linked = _linked_duplicates(key)
+        if linked:  # the artist's strips play the tool's very action: it stays with them, theirs; ours goes
+            action, track, strip = _find(key)
+            for name in _OWN_PROPERTIES:
+                action.pop(name, None)
+            _remove_strip(key, track, strip)
+            theirs += linked
+        if theirs and copies is not None:
+            copies.append((i, theirs))
+        if linked:
+            results.append([])
+            continue
         rest = _remembered(key, _find(key)[0])
         kept, action, theirs, removed = _clear(key)
         if theirs and added is not None:

@@ -683,6 +683,59 @@ def test_a_rerun_keeps_where_the_artist_put_the_tools_strip(addon, demo_scene):
     assert any("where you put the tool's NLA strip" in n and obj.name in n for n in result.notes), result.notes
 
 
+def test_a_duplicate_of_the_tools_nla_strip_is_the_artists(addon, demo_scene):
+    """Hostile (stop 24): the artist duplicated the tool's NLA strip (NLA > Duplicate copies the action, tag and all)
+    to replay the reaction later as an encore. Remove left the copy; the next Animate took it for the tool's strip,
+    rewrote it and kept it at the encore, so nothing reacted during the speech. A copy is the artist's: a re-run
+    and Remove leave it and its keys as they are, with a note."""
+    scene, faces, strip = demo_scene
+    job, keys, compat = sub(addon, "blender.job"), sub(addon, "blender.keys"), sub(addon, "blender.compat")
+    obj = faces.objects[0]
+    key = obj.data.shape_keys
+    key.key_blocks["eyeWideLeft"].keyframe_insert("value", frame=1)  # the artist's action: ours goes on a track
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    anim = key.animation_data
+    ours = next(s for t in anim.nla_tracks for s in t.strips if keys.is_ours(s.action))
+    copy = ours.action.copy()  # what NLA > Duplicate makes (its operator needs the NLA editor)
+    track = anim.nla_tracks.new()
+    track.name = "Encore"
+    encore = compat.new_nla_strip(track, "Encore", int(ours.frame_end) + 100, copy, key)
+    encore_keys = fcurve_data(_fcurve(addon, copy, "jawOpen"))[1].copy()
+
+    def check(notes):
+        assert "Encore" in [s.name for s in track.strips] and encore.action == copy and not keys.is_ours(copy)
+        assert np.array_equal(fcurve_data(_fcurve(addon, copy, "jawOpen"))[1], encore_keys)
+        assert any("a copy of the tool's keys" in n and "'Encore'" in n for n in notes), notes
+
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name, seed=3))
+    check(result.notes)
+    tool = [s for t in anim.nla_tracks for s in t.strips if keys.is_ours(s.action)]
+    assert len(tool) == 1 and tool[0].frame_start == compat.strip_range(strip)[0]
+    assert not np.array_equal(face_curves(addon, obj)["jawOpen"][1], encore_keys)  # re-animated: the tool's own
+    _n, notes = job.clear(scene, faces.name)
+    assert not any(keys.is_ours(s.action) for t in anim.nla_tracks for s in t.strips)
+    assert [s.name for s in track.strips] == ["Encore"] and not any("copy of the tool" in n for n in notes), notes
+    # Duplicated, then Remove at once: the copy stays, and the next Animate plays at the speech, not at the encore.
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    ours = next(s for t in anim.nla_tracks for s in t.strips if keys.is_ours(s.action))
+    second = compat.new_nla_strip(track, "Encore 2", int(encore.frame_end) + 100, ours.action.copy(), key)
+    _n, notes = job.clear(scene, faces.name)
+    assert second.name in [s.name for s in track.strips] and not keys.is_ours(second.action)
+    assert any("'Encore 2'" in n for n in notes), notes
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    tool = [s for t in anim.nla_tracks for s in t.strips if keys.is_ours(s.action)]
+    assert len(tool) == 1 and tool[0].frame_start == compat.strip_range(strip)[0] and tool[0] != second
+    # A linked duplicate (Alt+D) plays the tool's action itself: Remove leaves that action whole with it, the
+    # artist's now (before, its keys were taken out and the artist's strip played nothing).
+    action = tool[0].action
+    linked = compat.new_nla_strip(tool[0].id_data.animation_data.nla_tracks.new(), "Echo", int(second.frame_end) + 100,
+                                  action, key)
+    _n, notes = job.clear(scene, faces.name)
+    assert linked.action == action and len(compat.existing_fcurves(action)) > 0 and not keys.is_ours(action)
+    assert not any(keys.is_ours(s.action) for t in anim.nla_tracks for s in t.strips)
+    assert any("'Echo'" in n and "a copy of the tool's keys" in n for n in notes), notes
+
+
 def test_a_stashed_take_stays_and_the_next_run_makes_a_new_one(addon, demo_scene):
     """Hostile (stop 21): the artist stashes the tool's action (Action Editor > Stash: a muted "[Action Stash]"
     track holds it, no active action) and animates again with another seed. The re-run wrote into the stash: take
@@ -1082,3 +1135,19 @@ def test_an_older_file_with_two_tagged_empties_takes_neither(addon, demo_scene):
     names = {empty.name, "A copy of mine", made.name}
     assert bpy.ops.audience.clear(faces=faces.name) == {"FINISHED"}
     assert names & set(bpy.data.objects.keys()) == {empty.name, "A copy of mine"}
+
+
+def test_a_slider_range_that_cuts_the_reaction_is_named(addon, demo_scene):
+    """Hostile (stop 24): jawOpen's Range Max was 0.2; the tool keyed up to 0.27 and Blender showed 0.2, a flattened
+    reaction without a word. The keys stay as the reaction is (the range is the artist's), with a note."""
+    scene, faces, strip = demo_scene
+    job = sub(addon, "blender.job")
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    assert not any("slider range" in n for n in result.notes), result.notes
+    obj = faces.objects[0]
+    peak = face_curves(addon, obj)["jawOpen"][1].max()
+    assert peak > 0.05
+    obj.data.shape_keys.key_blocks["jawOpen"].slider_max = round(peak / 2, 3)
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    assert any("slider range cuts" in n and f"{obj.name}: jawOpen (0 to {round(peak / 2, 3):g})" in n
+               for n in result.notes), result.notes
