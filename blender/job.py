@@ -450,8 +450,8 @@ def write_steps(job: Job, timeline: Timeline, recheck: bool = False):
         values = react(times, mood, table, member, job.settings.strength, idle=job.settings.idle)
         blocks = obj.data.shape_keys.key_blocks
         clipped += [f"{name}: {k} ({blocks[k].slider_min:g} to {blocks[k].slider_max:g})"
-                    for j, k in enumerate(plan.keys) if k in blocks and len(values[j])
-                    and (values[j].max() > blocks[k].slider_max + 1e-4 or values[j].min() < blocks[k].slider_min - 1e-4)]
+                    for j, k in enumerate(plan.keys) if k in blocks and len(values[j]) and (
+                        values[j].max() > blocks[k].slider_max + 1e-4 or values[j].min() < blocks[k].slider_min - 1e-4)]
         curves = {}
         for j, shape_key in enumerate(plan.keys):
             if job.settings.tolerance > 0:
