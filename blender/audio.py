@@ -64,6 +64,15 @@ def sound_source(scene, strip) -> SoundSource:
     """What to decode for the frames the strip plays, inside the meta strips it is in."""
     if strip.sound is None:
         raise AudienceError(f"strip '{strip.name}' has no sound")
+    start_s, end_s, first, last, fps, notes = timing(scene, strip)
+    path, tmp = _sound_file(strip.sound)
+    return SoundSource(path, os.path.basename(strip.sound.filepath) or strip.sound.name, start_s, end_s,
+                       int(first), int(last), fps, tmp is not None, notes)
+
+
+def timing(scene, strip) -> tuple:
+    """(sound time at the first played frame, at the last, first frame, frame after the last, fps, notes): where
+    Blender plays the strip's sound; AudienceError where the faces could not follow it."""
     if len(getattr(strip, "retiming_keys", ())):  # sound retiming (4.2's sound strips have none); Python sees no speed
         raise AudienceError(f"strip '{strip.name}' is retimed (it has retiming keys): Blender does not tell add-ons "
                             "the speed they set, so the analysis would hear the sound at its own speed and the faces "
@@ -96,9 +105,7 @@ def sound_source(scene, strip) -> SoundSource:
     # the content's start counts as sound skipped, and a positive Sound Offset delays the sound.
     start_s = ((first - compat.strip_frame(strip, "content_start") + compat.strip_frame(strip, "content_trim_start"))
                / fps - getattr(strip, "sound_offset", 0.0))
-    path, tmp = _sound_file(strip.sound)
-    return SoundSource(path, os.path.basename(strip.sound.filepath) or strip.sound.name, start_s,
-                       start_s + (last - first) / fps, int(first), int(last), fps, tmp is not None, notes)
+    return start_s, start_s + (last - first) / fps, first, last, fps, notes
 
 
 def _volume_notes(scene, strip) -> list:
@@ -151,7 +158,8 @@ def pieces(source: SoundSource, rate: int) -> Iterator[np.ndarray]:
         except AudioError:
             stream, first = iter(()), _decode_with_aud(source, rate)
         if first is None or not len(first):
-            raise AudienceError(f"'{source.label}' holds no audio in the strip's range")
+            raise AudienceError(f"'{source.label}' holds no audio in the strip's range (check its trims and its "
+                                "Sound Offset)")
         yield first
         try:
             yield from stream

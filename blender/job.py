@@ -434,6 +434,7 @@ def write_steps(job: Job, timeline: Timeline, recheck: bool = False):
     check_not_tweaking(list(shape_keys.items())
                        + [("Speech Emotion", keys.emotion_object(scene) if scene is not None else None)])
     if recheck:
+        _check_timing(job, scene)
         _check_unchanged(job, shape_keys)
     for n, plan in enumerate(job.faces):
         name = plan.face
@@ -449,9 +450,9 @@ def write_steps(job: Job, timeline: Timeline, recheck: bool = False):
         table = job.rigs[plan.kind][1][:, plan.columns]
         values = react(times, mood, table, member, job.settings.strength, idle=job.settings.idle)
         blocks = obj.data.shape_keys.key_blocks
-        clipped += [f"{name}: {k} ({blocks[k].slider_min:g} to {blocks[k].slider_max:g})"
-                    for j, k in enumerate(plan.keys) if k in blocks and len(values[j]) and (
-                        values[j].max() > blocks[k].slider_max + 1e-4 or values[j].min() < blocks[k].slider_min - 1e-4)]
+        cut = {k: f"{name}: {k} ({blocks[k].slider_min:g} to {blocks[k].slider_max:g})"
+               for j, k in enumerate(plan.keys) if k in blocks and len(values[j]) and (
+                   values[j].max() > blocks[k].slider_max + 1e-4 or values[j].min() < blocks[k].slider_min - 1e-4)}
         curves = {}
         for j, shape_key in enumerate(plan.keys):
             if job.settings.tolerance > 0:
@@ -481,6 +482,7 @@ def write_steps(job: Job, timeline: Timeline, recheck: bool = False):
         if written.trimmed:
             trimmed.append(name)
         moved += [f"{name}: '{strip}'" for strip in written.moved]
+        clipped += [text for k, text in cut.items() if k not in written.kept]  # a curve of the artist's: theirs
         duplicates += [f"{name}: '{strip}'" for strip in written.copies]
         result.faces.append(name)
         yield ANALYSED + (1 - ANALYSED) * (n + 1) / len(job.faces), f"keying faces: {n + 1} of {len(job.faces)}"
@@ -552,6 +554,18 @@ def _objects_by_name() -> dict:
         if obj.name not in found or found[obj.name].library is not None and obj.library is None:
             found[obj.name] = obj
     return found
+
+
+def _check_timing(job: Job, scene) -> None:
+    """Refuse when the strip now plays its sound elsewhere than when it was analysed (moved, trimmed, a Sound
+    Offset, the frame rate, Time Stretching): the keys would follow the sound as it was."""
+    if scene is None:
+        return  # the scene went meanwhile: the faces are keyed, the emotion markers skipped, as before
+    now, then = audio.timing(scene, audio.find_sound_strip(scene, job.settings.strip)), job.source
+    if not np.allclose(now[:5], (then.start_s, then.end_s, then.first_frame, then.last_frame, then.fps),
+                                      rtol=0, atol=1e-6):
+        raise AudienceError(f"strip '{job.settings.strip}' was moved, trimmed or retimed while the speech was "
+                            "analysed: nothing was written; click Animate Audience again")
 
 
 def _check_unchanged(job: Job, shape_keys: dict) -> None:

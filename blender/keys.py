@@ -143,33 +143,44 @@ def _kind_value(attribute: str, identifier: str) -> int:
 
 def _find(datablock) -> tuple:
     """(the tool's action on `datablock` or None, its NLA track, its NLA strip); no strip: the active action."""
-    found = _tagged(datablock)
+    found, _told = _tagged(datablock)
     return found[0] if found else (None, None, None)
 
 
-def _tagged(datablock) -> list:
-    """The tool's (action, track, strip) on `datablock`, its own first; then any copy the artist made of it (NLA >
-    Duplicate copies the action, tag and all), told by the name the tool gave its action."""
+def _tagged(datablock) -> tuple:
+    """([(action, track, strip)] of the tool's actions on `datablock`, the tool's own first; whether that one could
+    be told from the others). The others are the artist's duplicates of its strip: NLA > Duplicate copies the
+    action, tag and all, Linked Duplicate plays the same action. The tool's is the one still under the name the
+    tool gave its action, on the strip it named after it; the active action before a strip."""
     anim = datablock.animation_data
     if anim is None:
-        return []
+        return [], True
     found = [(anim.action, None, None)] if is_ours(anim.action) else []
     for track in anim.nla_tracks:
         if _is_stash(track):
             continue  # a take the artist stashed (Action Editor > Stash) stays as it is: the next run makes a new one
         found += [(strip.action, track, strip) for strip in track.strips if is_ours(strip.action)]
-    named = [f for f in found if f[0].get(NAMED) == f[0].name]
-    if len(found) > 1 and len({f[0] for f in named}) == 1:
-        found.sort(key=lambda f: f[0] != named[0][0])
-    return found
+    if len(found) < 2:
+        return found, True
+
+    def rank(entry):
+        action, _track, strip = entry
+        named = action.get(NAMED)
+        return named != action.name, strip is not None and strip.name != named, strip is not None
+
+    ranks = [rank(entry) for entry in found]
+    best = min(ranks)
+    if ranks.count(best) > 1:
+        return found, False
+    return [found[ranks.index(best)]] + [e for e, r in zip(found, ranks) if r != best], True
 
 
 def disown_copies(datablock) -> list:
     """Copies of the tool's action on `datablock` (the artist duplicated its NLA strip) become the artist's: they
     lose the tool's tags, so no run or Remove takes them for the tool's. Returns their strips' names."""
-    found = _tagged(datablock)
+    found, told = _tagged(datablock)
     copies = [(action, strip) for action, _track, strip in found[1:] if action != found[0][0]]
-    if not copies or found[0][0].get(NAMED) != found[0][0].name:  # which is the tool's cannot be told
+    if not copies or not told:  # which is the tool's cannot be told (a file from before NAMED): as before
         return []
     for action, _strip in copies:
         for name in _OWN_PROPERTIES:
@@ -641,10 +652,12 @@ def _remove_strip(datablock, track, strip) -> None:
 
 
 def _linked_duplicates(datablock) -> list:
-    """Names of the other NLA strips on `datablock` that play the tool's action itself (NLA > Linked Duplicate)."""
-    action, _track, strip = _find(datablock)
-    if strip is None or action.library is not None:
+    """Names of the artist's NLA strips on `datablock` that play the tool's action itself (NLA > Linked Duplicate,
+    or a strip of the tool's active action)."""
+    found, told = _tagged(datablock)
+    if not found or not told or found[0][0].library is not None:
         return []
+    action, _track, strip = found[0]
     return [s.name for t in datablock.animation_data.nla_tracks for s in t.strips if s.action == action and s != strip]
 
 
@@ -665,7 +678,10 @@ def clear_faces(keys: list, added: list | None = None, copies: list | None = Non
             action, track, strip = _find(key)
             for name in _OWN_PROPERTIES:
                 action.pop(name, None)
-            _remove_strip(key, track, strip)
+            if strip is None:
+                key.animation_data.action = None
+            else:
+                _remove_strip(key, track, strip)
             theirs += linked
         if theirs and copies is not None:
             copies.append((i, theirs))
@@ -834,16 +850,22 @@ def clear_emotion(scene, crowd=None) -> tuple:
 
 def _changed_by_artist(obj) -> list:
     """What the artist set on the tool's emotion empty since the tool made it (its name, place, parent, constraints,
-    display, properties of their own): work Remove must not delete with it."""
+    collections, look, instancing, properties of their own): work Remove must not delete with it."""
     base = obj.name[:-4] if obj.name[-4:-3] == "." and obj.name[-3:].isdigit() else obj.name  # Blender's ".001"
     own = {name for name in obj.keys() if name != EMOTION_OBJECT_TAG and not (
         isinstance(obj[name], float) and obj.id_properties_ui(name).as_dict().get("description", "").startswith(
             PROBABILITY))}
+    masters = {scene.collection for scene in bpy.data.scenes}
+    off = lambda values, rest: any(abs(v - rest) > 1e-6 for v in values)  # noqa: E731
     checks = (("name", base != EMOTION_OBJECT_NAME), ("parent", obj.parent is not None),
               ("constraints", len(obj.constraints) > 0),
-              ("place", any(abs(v) > 1e-6 for v in (*obj.location, *obj.rotation_euler))
-               or any(abs(v - 1.0) > 1e-6 for v in obj.scale) or obj.rotation_mode != "XYZ"),
-              ("display", obj.empty_display_type != "SPHERE" or abs(obj.empty_display_size - 1.0) > 1e-6),
+              ("collections", len(obj.users_collection) != 1 or obj.users_collection[0] not in masters),
+              ("place", off((*obj.location, *obj.rotation_euler, *obj.delta_location, *obj.delta_rotation_euler), 0.0)
+               or off((*obj.scale, *obj.delta_scale), 1.0) or obj.rotation_mode != "XYZ"),
+              ("look", obj.empty_display_type != "SPHERE" or abs(obj.empty_display_size - 1.0) > 1e-6
+               or not obj.hide_render or obj.hide_viewport or obj.hide_select or obj.show_name or obj.show_axis
+               or obj.show_in_front or off(obj.color, 1.0) or obj.pass_index != 0),
+              ("instancing", obj.instance_type != "NONE"),
               (f"properties ({', '.join(sorted(own))})", bool(own)))
     return [what for what, yes in checks if yes]
 

@@ -264,6 +264,30 @@ def test_shape_keys_changed_while_the_speech_is_analysed_are_refused_before_any_
                for o in faces.objects)
 
 
+@pytest.mark.parametrize("change", ["moved", "sound offset", "time stretching", "frame rate"])
+def test_a_strip_retimed_while_the_speech_is_analysed_is_refused_before_any_key(addon, demo_scene, change):
+    """Hostile (stop 24): Time Stretching set, or the strip nudged, while the button analysed the speech: the keys
+    followed the sound as it was, without a word. The button's path checks the strip's timing again first."""
+    scene, faces, strip = demo_scene
+    job, compat = sub(addon, "blender.job"), sub(addon, "blender.compat")
+    prepared = job.prepare(scene, job.Settings(strip=strip.name, faces=faces.name))
+    if change == "moved":
+        compat.set_strip_frame(strip, "content_start", compat.strip_frame(strip, "content_start") + 12)
+    elif change == "sound offset":
+        strip.sound_offset = 0.25
+    elif change == "time stretching":
+        scene.render.frame_map_new = 200
+    else:
+        scene.render.fps = 30
+    timeline = job.analyse(prepared)
+    before = sorted(a.name for a in bpy.data.actions), len(scene.timeline_markers)
+    message = "Time Stretching" if change == "time stretching" else "moved, trimmed or retimed while the speech"
+    with pytest.raises(sub(addon, "blender.errors").AudienceError, match=message):
+        list(job.write_steps(prepared, timeline, recheck=True))
+    assert (sorted(a.name for a in bpy.data.actions), len(scene.timeline_markers)) == before
+    assert all(not o.data.shape_keys.animation_data for o in faces.objects)
+
+
 def test_the_button_path_writes_what_it_planned_after_harmless_changes(addon, demo_scene):
     """What the artist may do while the speech is analysed without stopping the run: a driver taken off, a key of
     their own added that looks like one the tool keys, a value set."""
@@ -614,7 +638,8 @@ def test_the_emotion_empty_stays_while_the_artist_uses_it(addon, demo_scene):
     assert keys.emotion_object(scene) is None and not notes
 
 
-@pytest.mark.parametrize("work", ["renamed", "parented", "constraint", "moved", "display", "property"])
+@pytest.mark.parametrize("work", ["renamed", "parented", "constraint", "moved", "display", "property", "collection",
+                                  "instancing"])
 def test_the_emotion_empty_the_artist_worked_on_stays(addon, demo_scene, work):
     """Hostile (stop 24): the artist renamed the empty, parented it to the speaker, gave it a constraint, a place,
     another look or a property of their own; Remove deleted it with all that, without a word. It stays, without
@@ -635,6 +660,13 @@ def test_the_emotion_empty_the_artist_worked_on_stays(addon, demo_scene, work):
         empty.location.z = 2.5
     elif work == "display":
         empty.empty_display_size = 0.3
+    elif work == "collection":
+        props = bpy.data.collections.new("Props")
+        scene.collection.children.link(props)
+        props.objects.link(empty)
+        scene.collection.objects.unlink(empty)
+    elif work == "instancing":
+        empty.instance_type = "COLLECTION"
     else:
         empty["artist_note"] = "pulse the stage lights with this"
     name = empty.name
@@ -649,6 +681,10 @@ def test_the_emotion_empty_the_artist_worked_on_stays(addon, demo_scene, work):
     empty.name, empty.parent, empty.location.z, empty.empty_display_size = "Speech Emotion", None, 0.0, 1.0
     empty.constraints.clear()
     empty.pop("artist_note", None)
+    empty.instance_type = "NONE"
+    if work == "collection":
+        scene.collection.objects.link(empty)
+        props.objects.unlink(empty)
     _n, notes = job.clear(scene, faces.name)
     assert "Speech Emotion" not in bpy.data.objects and not any("kept the empty" in n for n in notes), notes
 
@@ -683,7 +719,8 @@ def test_a_rerun_keeps_where_the_artist_put_the_tools_strip(addon, demo_scene):
     assert any("where you put the tool's NLA strip" in n and obj.name in n for n in result.notes), result.notes
 
 
-def test_a_duplicate_of_the_tools_nla_strip_is_the_artists(addon, demo_scene):
+@pytest.mark.parametrize("renamed", [False, True])
+def test_a_duplicate_of_the_tools_nla_strip_is_the_artists(addon, demo_scene, renamed):
     """Hostile (stop 24): the artist duplicated the tool's NLA strip (NLA > Duplicate copies the action, tag and all)
     to replay the reaction later as an encore. Remove left the copy; the next Animate took it for the tool's strip,
     rewrote it and kept it at the encore, so nothing reacted during the speech. A copy is the artist's: a re-run
@@ -696,6 +733,8 @@ def test_a_duplicate_of_the_tools_nla_strip_is_the_artists(addon, demo_scene):
     job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
     anim = key.animation_data
     ours = next(s for t in anim.nla_tracks for s in t.strips if keys.is_ours(s.action))
+    if renamed:  # the artist renamed the tool's action: its strip still tells it
+        ours.action.name = "Bob reacts"
     copy = ours.action.copy()  # what NLA > Duplicate makes (its operator needs the NLA editor)
     track = anim.nla_tracks.new()
     track.name = "Encore"
@@ -734,6 +773,38 @@ def test_a_duplicate_of_the_tools_nla_strip_is_the_artists(addon, demo_scene):
     assert linked.action == action and len(compat.existing_fcurves(action)) > 0 and not keys.is_ours(action)
     assert not any(keys.is_ours(s.action) for t in anim.nla_tracks for s in t.strips)
     assert any("'Echo'" in n and "a copy of the tool's keys" in n for n in notes), notes
+
+
+@pytest.mark.parametrize("where", ["before, on the tool's track", "on a track below", "the tool's is active"])
+def test_a_linked_duplicate_of_the_tools_strip_keeps_its_keys(addon, demo_scene, where):
+    """Hostile (stop 24): the artist's linked duplicate (Alt+D) plays the tool's action itself. Placed before the
+    tool's strip, or on a track below, Remove took it for the tool's and deleted it; with the tool's action active
+    and also in an artist's strip, Remove emptied it. The tool's strip or active action goes; the action stays
+    whole with the artist's strip, theirs now, with a note."""
+    scene, faces, strip = demo_scene
+    job, keys, compat = sub(addon, "blender.job"), sub(addon, "blender.keys"), sub(addon, "blender.compat")
+    key = faces.objects[0].data.shape_keys
+    if where != "the tool's is active":
+        key.key_blocks["eyeWideLeft"].keyframe_insert("value", frame=1)  # the artist's action: ours goes on a track
+    below = key.animation_data_create().nla_tracks.new()  # the artist's track, under any the tool makes
+    below.name = "Artist"
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    anim = key.animation_data
+    action = anim.action if where == "the tool's is active" else next(
+        s.action for t in anim.nla_tracks for s in t.strips if keys.is_ours(s.action))
+    curves = len(compat.existing_fcurves(action))
+    if where == "before, on the tool's track":
+        track, ours = next((t, s) for t in anim.nla_tracks for s in t.strips if s.action == action)
+        ours.frame_start_ui += 1200  # the tool's strip later, the artist's warm-up where it was
+        linked = compat.new_nla_strip(track, "Warmup", 1, action, key)
+    else:
+        linked = compat.new_nla_strip(below, "Echo", 3000, action, key)
+    _n, notes = job.clear(scene, faces.name)
+    assert linked.name in [s.name for t in anim.nla_tracks for s in t.strips] and linked.action == action
+    assert len(compat.existing_fcurves(action)) == curves and not keys.is_ours(action)
+    assert anim.action is None or not keys.is_ours(anim.action)
+    assert not any(keys.is_ours(s.action) for t in anim.nla_tracks for s in t.strips if s != linked)
+    assert any(f"'{linked.name}'" in n and "a copy of the tool's keys" in n for n in notes), notes
 
 
 def test_a_stashed_take_stays_and_the_next_run_makes_a_new_one(addon, demo_scene):
@@ -1151,3 +1222,9 @@ def test_a_slider_range_that_cuts_the_reaction_is_named(addon, demo_scene):
     result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
     assert any("slider range cuts" in n and f"{obj.name}: jawOpen (0 to {round(peak / 2, 3):g})" in n
                for n in result.notes), result.notes
+    # The artist takes the curve over (a key edited): it is theirs, kept as it is, and no note about its range.
+    curve = _fcurve(addon, obj.data.shape_keys.animation_data.action, "jawOpen")
+    curve.keyframe_points[1].co.y = 0.05
+    result = job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    assert any("you edited" in n and "jawOpen" in n for n in result.notes), result.notes
+    assert not any("slider range" in n for n in result.notes), result.notes
