@@ -58,6 +58,7 @@ class SoundSource:
     fps: float
     temporary: bool = False   # a packed sound written to a temp file; removed after decoding
     notes: list = field(default_factory=list)   # what the strip does to the sound that the analysis ignores
+    sound: tuple = ()     # the sound datablock's name and file, to tell it was replaced meanwhile
 
 
 def sound_source(scene, strip) -> SoundSource:
@@ -67,7 +68,11 @@ def sound_source(scene, strip) -> SoundSource:
     start_s, end_s, first, last, fps, notes = timing(scene, strip)
     path, tmp = _sound_file(strip.sound)
     return SoundSource(path, os.path.basename(strip.sound.filepath) or strip.sound.name, start_s, end_s,
-                       int(first), int(last), fps, tmp is not None, notes)
+                       int(first), int(last), fps, tmp is not None, notes, sound_of(strip))
+
+
+def sound_of(strip) -> tuple:
+    return (strip.sound.name, strip.sound.filepath) if strip.sound is not None else ()
 
 
 def timing(scene, strip) -> tuple:

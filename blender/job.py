@@ -558,14 +558,15 @@ def _objects_by_name() -> dict:
 
 def _check_timing(job: Job, scene) -> None:
     """Refuse when the strip now plays its sound elsewhere than when it was analysed (moved, trimmed, a Sound
-    Offset, the frame rate, Time Stretching): the keys would follow the sound as it was."""
+    Offset, the frame rate, Time Stretching), or another sound: the keys would follow the sound as it was."""
     if scene is None:
         return  # the scene went meanwhile: the faces are keyed, the emotion markers skipped, as before
-    now, then = audio.timing(scene, audio.find_sound_strip(scene, job.settings.strip)), job.source
-    if not np.allclose(now[:5], (then.start_s, then.end_s, then.first_frame, then.last_frame, then.fps),
-                                      rtol=0, atol=1e-6):
-        raise AudienceError(f"strip '{job.settings.strip}' was moved, trimmed or retimed while the speech was "
-                            "analysed: nothing was written; click Animate Audience again")
+    strip, then = audio.find_sound_strip(scene, job.settings.strip), job.source
+    now = audio.timing(scene, strip)
+    if audio.sound_of(strip) != then.sound or not np.allclose(
+            now[:5], (then.start_s, then.end_s, then.first_frame, then.last_frame, then.fps), rtol=0, atol=1e-6):
+        raise AudienceError(f"strip '{job.settings.strip}' was moved, trimmed, retimed or given another sound while "
+                            "the speech was analysed: nothing was written; click Animate Audience again")
 
 
 def _check_unchanged(job: Job, shape_keys: dict) -> None:

@@ -164,9 +164,10 @@ def _tagged(datablock) -> tuple:
         return found, True
 
     def rank(entry):
-        action, _track, strip = entry
+        action, track, strip = entry
         named = action.get(NAMED)
-        return named != action.name, strip is not None and strip.name != named, strip is not None
+        return (named != action.name, strip is not None and strip.name != named, strip is not None,
+                track is not None and not track.name.startswith(NLA_TRACK))
 
     ranks = [rank(entry) for entry in found]
     best = min(ranks)
@@ -233,6 +234,7 @@ def _ensure_action(datablock, name: str, start_frame: int) -> tuple:
             compat.assign_action(anim, action)
         else:
             compat.set_strip_action(strip, action, datablock)
+            strip.name = action.name  # the tool's strip is named after its action: how it is told from duplicates
     if action is None:
         action = bpy.data.actions.new(_free_name(name))
         action[TAG] = "{}"
@@ -672,6 +674,15 @@ def clear_faces(keys: list, added: list | None = None, copies: list | None = Non
     """
     results, unused = [], []
     for i, key in enumerate(keys):
+        found, told = _tagged(key)
+        if not told and len({action for action, _t, _s in found}) == 1:
+            # Strips the tool cannot tell apart play its action (a duplicate of its renamed strip): all stay, theirs.
+            for name in _OWN_PROPERTIES:
+                found[0][0].pop(name, None)
+            if copies is not None:
+                copies.append((i, [strip.name for _a, _t, strip in found if strip is not None]))
+            results.append([])
+            continue
         theirs = disown_copies(key)
         linked = _linked_duplicates(key)
         if linked:  # the artist's strips play the tool's very action: it stays with them, theirs; ours goes
@@ -859,7 +870,7 @@ def _changed_by_artist(obj) -> list:
     off = lambda values, rest: any(abs(v - rest) > 1e-6 for v in values)  # noqa: E731
     checks = (("name", base != EMOTION_OBJECT_NAME), ("parent", obj.parent is not None),
               ("constraints", len(obj.constraints) > 0),
-              ("collections", len(obj.users_collection) != 1 or obj.users_collection[0] not in masters),
+              ("collections", any(c not in masters for c in obj.users_collection)),
               ("place", off((*obj.location, *obj.rotation_euler, *obj.delta_location, *obj.delta_rotation_euler), 0.0)
                or off((*obj.scale, *obj.delta_scale), 1.0) or obj.rotation_mode != "XYZ"),
               ("look", obj.empty_display_type != "SPHERE" or abs(obj.empty_display_size - 1.0) > 1e-6

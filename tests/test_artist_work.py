@@ -264,8 +264,8 @@ def test_shape_keys_changed_while_the_speech_is_analysed_are_refused_before_any_
                for o in faces.objects)
 
 
-@pytest.mark.parametrize("change", ["moved", "sound offset", "time stretching", "frame rate"])
-def test_a_strip_retimed_while_the_speech_is_analysed_is_refused_before_any_key(addon, demo_scene, change):
+@pytest.mark.parametrize("change", ["moved", "sound offset", "time stretching", "frame rate", "another sound"])
+def test_a_strip_retimed_while_the_speech_is_analysed_is_refused_before_any_key(addon, demo_scene, change, tmp_path):
     """Hostile (stop 24): Time Stretching set, or the strip nudged, while the button analysed the speech: the keys
     followed the sound as it was, without a word. The button's path checks the strip's timing again first."""
     scene, faces, strip = demo_scene
@@ -277,11 +277,13 @@ def test_a_strip_retimed_while_the_speech_is_analysed_is_refused_before_any_key(
         strip.sound_offset = 0.25
     elif change == "time stretching":
         scene.render.frame_map_new = 200
-    else:
+    elif change == "frame rate":
         scene.render.fps = 30
+    else:
+        strip.sound = bpy.data.sounds.load(write_wav(str(tmp_path / "toast.wav"), np.zeros(22050, np.float32)))
     timeline = job.analyse(prepared)
     before = sorted(a.name for a in bpy.data.actions), len(scene.timeline_markers)
-    message = "Time Stretching" if change == "time stretching" else "moved, trimmed or retimed while the speech"
+    message = "Time Stretching" if change == "time stretching" else "moved, trimmed, retimed or given another sound"
     with pytest.raises(sub(addon, "blender.errors").AudienceError, match=message):
         list(job.write_steps(prepared, timeline, recheck=True))
     assert (sorted(a.name for a in bpy.data.actions), len(scene.timeline_markers)) == before
@@ -638,6 +640,18 @@ def test_the_emotion_empty_stays_while_the_artist_uses_it(addon, demo_scene):
     assert keys.emotion_object(scene) is None and not notes
 
 
+def test_an_untouched_empty_in_a_linked_copy_of_the_scene_still_goes(addon, demo_scene):
+    """Hostile (stop 24): Scene > New > Linked Copy puts the empty in two scenes' collections; Remove took that for
+    the artist's work and kept it. Only collections of the artist's count."""
+    scene, faces, strip = demo_scene
+    job, keys = sub(addon, "blender.job"), sub(addon, "blender.keys")
+    job.animate(scene, job.Settings(strip=strip.name, faces=faces.name))
+    name = keys.emotion_object(scene).name
+    scene.copy()  # Linked Copy
+    _n, notes = job.clear(scene, faces.name)
+    assert name not in bpy.data.objects and not any("kept the empty" in n for n in notes), notes
+
+
 @pytest.mark.parametrize("work", ["renamed", "parented", "constraint", "moved", "display", "property", "collection",
                                   "instancing"])
 def test_the_emotion_empty_the_artist_worked_on_stays(addon, demo_scene, work):
@@ -775,7 +789,8 @@ def test_a_duplicate_of_the_tools_nla_strip_is_the_artists(addon, demo_scene, re
     assert any("'Echo'" in n and "a copy of the tool's keys" in n for n in notes), notes
 
 
-@pytest.mark.parametrize("where", ["before, on the tool's track", "on a track below", "the tool's is active"])
+@pytest.mark.parametrize("where", ["before, on the tool's track", "on a track below", "the tool's is active",
+                                   "the tool's strip renamed"])
 def test_a_linked_duplicate_of_the_tools_strip_keeps_its_keys(addon, demo_scene, where):
     """Hostile (stop 24): the artist's linked duplicate (Alt+D) plays the tool's action itself. Placed before the
     tool's strip, or on a track below, Remove took it for the tool's and deleted it; with the tool's action active
@@ -793,9 +808,11 @@ def test_a_linked_duplicate_of_the_tools_strip_keeps_its_keys(addon, demo_scene,
     action = anim.action if where == "the tool's is active" else next(
         s.action for t in anim.nla_tracks for s in t.strips if keys.is_ours(s.action))
     curves = len(compat.existing_fcurves(action))
-    if where == "before, on the tool's track":
+    if where.startswith("before") or where.endswith("renamed"):
         track, ours = next((t, s) for t in anim.nla_tracks for s in t.strips if s.action == action)
         ours.frame_start_ui += 1200  # the tool's strip later, the artist's warm-up where it was
+        if where.endswith("renamed"):  # which strip is the tool's cannot be told: both stay, the artist's
+            ours.name = "Crowd reacts"
         linked = compat.new_nla_strip(track, "Warmup", 1, action, key)
     else:
         linked = compat.new_nla_strip(below, "Echo", 3000, action, key)
@@ -805,6 +822,8 @@ def test_a_linked_duplicate_of_the_tools_strip_keeps_its_keys(addon, demo_scene,
     assert anim.action is None or not keys.is_ours(anim.action)
     assert not any(keys.is_ours(s.action) for t in anim.nla_tracks for s in t.strips if s != linked)
     assert any(f"'{linked.name}'" in n and "a copy of the tool's keys" in n for n in notes), notes
+    if where.endswith("renamed"):
+        assert "Crowd reacts" in [s.name for t in anim.nla_tracks for s in t.strips]
 
 
 def test_a_stashed_take_stays_and_the_next_run_makes_a_new_one(addon, demo_scene):
