@@ -6,9 +6,10 @@ already has an action there, ours goes on an NLA track beneath it and theirs is 
 
 The tool finds its own data by a tag, never by a name an artist could also use:
 - its actions carry TAG: {data path: fingerprint of the curve as the tool wrote it}; its NLA strip is
-  the one holding a tagged action, whatever the track is called; of two tagged actions on one face (the
-  artist duplicated the strip, and NLA > Duplicate copies the action, tag and all) the tool's is the one
-  still under the name the tool gave it (NAMED), and the copy becomes the artist's;
+  the one holding a tagged action, whatever the track is called; of two tagged strips on one face (the
+  artist duplicated the tool's: NLA > Duplicate copies the action, tag and all) the tool's is the one whose
+  action is still under the name the tool gave it (NAMED), on the strip and track it named, and the copy
+  becomes the artist's (where they cannot be told apart, Remove leaves them all, the artist's);
 - the timeline markers it made are remembered on the scene (MARKERS), by name and frame (a marker cannot
   carry a tag): one the artist renamed, moved or bound to a camera is theirs from then on;
 - the emotion empty carries EMOTION_OBJECT_TAG, and the scene points to it (EMPTY): a copy of it (Shift+D copies
@@ -180,7 +181,8 @@ def disown_copies(datablock) -> list:
     """Copies of the tool's action on `datablock` (the artist duplicated its NLA strip) become the artist's: they
     lose the tool's tags, so no run or Remove takes them for the tool's. Returns their strips' names."""
     found, told = _tagged(datablock)
-    copies = [(action, strip) for action, _track, strip in found[1:] if action != found[0][0]]
+    copies = [(action, strip) for action, _track, strip in found[1:]
+              if action != found[0][0] and action.library is None]  # a linked file's action cannot change
     if not copies or not told:  # which is the tool's cannot be told (a file from before NAMED): as before
         return []
     for action, _strip in copies:
@@ -675,7 +677,7 @@ def clear_faces(keys: list, added: list | None = None, copies: list | None = Non
     results, unused = [], []
     for i, key in enumerate(keys):
         found, told = _tagged(key)
-        if not told and len({action for action, _t, _s in found}) == 1:
+        if not told and len({action for action, _t, _s in found}) == 1 and found[0][0].library is None:
             # Strips the tool cannot tell apart play its action (a duplicate of its renamed strip): all stay, theirs.
             for name in _OWN_PROPERTIES:
                 found[0][0].pop(name, None)
@@ -867,7 +869,10 @@ def _changed_by_artist(obj) -> list:
         isinstance(obj[name], float) and obj.id_properties_ui(name).as_dict().get("description", "").startswith(
             PROBABILITY))}
     masters = {scene.collection for scene in bpy.data.scenes}
-    off = lambda values, rest: any(abs(v - rest) > 1e-6 for v in values)  # noqa: E731
+
+    def off(values, rest) -> bool:
+        return any(abs(v - rest) > 1e-6 for v in values)
+
     checks = (("name", base != EMOTION_OBJECT_NAME), ("parent", obj.parent is not None),
               ("constraints", len(obj.constraints) > 0),
               ("collections", any(c not in masters for c in obj.users_collection)),
