@@ -186,9 +186,14 @@ def disown_copies(datablock) -> list:
     if not copies or not told:  # which is the tool's cannot be told (a file from before NAMED): as before
         return []
     for action, _strip in copies:
-        for name in _OWN_PROPERTIES:
-            action.pop(name, None)
+        _untag(action)
     return [strip.name if strip is not None else action.name for action, strip in copies]
+
+
+def _untag(action) -> None:
+    """The action is the artist's from now on: no run or Remove takes it for the tool's."""
+    for name in _OWN_PROPERTIES:
+        action.pop(name, None)
 
 
 def _is_stash(track) -> bool:
@@ -628,8 +633,7 @@ def _clear(datablock) -> tuple:
         if action.users - int(action.use_fake_user) == 1:  # only a fake user besides: the artist keeps it
             added = _additions(action) + ["a fake user"]
         elif not kept:  # the object's keys stay in it: the object's action from now on, not the tool's
-            for name in _OWN_PROPERTIES:
-                action.pop(name, None)
+            _untag(action)
     else:  # shared: taken off this face only, every curve with it
         removed = set(written_curves(action))
     if kept or added:
@@ -642,14 +646,16 @@ def _clear(datablock) -> tuple:
         else:
             compat.set_strip_action(strip, before, datablock)
         return kept, action if action.users == 0 else None, [], removed
-    if strip is None:
-        datablock.animation_data.action = None
-    else:
-        _remove_strip(datablock, track, strip)
+    _take_off(datablock, track, strip)
     return kept, action if action.users == 0 else None, [], removed
 
 
-def _remove_strip(datablock, track, strip) -> None:
+def _take_off(datablock, track, strip) -> None:
+    """Take the tool's action off `datablock`: its NLA strip (and the track, if the tool made it and it is empty
+    now), or the active action when there is no strip."""
+    if strip is None:
+        datablock.animation_data.action = None
+        return
     track.strips.remove(strip)
     if not len(track.strips) and track.name.startswith(NLA_TRACK):  # an empty track the tool made
         datablock.animation_data.nla_tracks.remove(track)
@@ -679,8 +685,7 @@ def clear_faces(keys: list, added: list | None = None, copies: list | None = Non
         found, told = _tagged(key)
         if not told and len({action for action, _t, _s in found}) == 1 and found[0][0].library is None:
             # Strips the tool cannot tell apart play its action (a duplicate of its renamed strip): all stay, theirs.
-            for name in _OWN_PROPERTIES:
-                found[0][0].pop(name, None)
+            _untag(found[0][0])
             if copies is not None:
                 copies.append((i, [strip.name for _a, _t, strip in found if strip is not None]))
             results.append([])
@@ -689,12 +694,8 @@ def clear_faces(keys: list, added: list | None = None, copies: list | None = Non
         linked = _linked_duplicates(key)
         if linked:  # the artist's strips play the tool's very action: it stays with them, theirs; ours goes
             action, track, strip = _find(key)
-            for name in _OWN_PROPERTIES:
-                action.pop(name, None)
-            if strip is None:
-                key.animation_data.action = None
-            else:
-                _remove_strip(key, track, strip)
+            _untag(action)
+            _take_off(key, track, strip)
             theirs += linked
         if theirs and copies is not None:
             copies.append((i, theirs))
