@@ -82,7 +82,9 @@ class EmotionModel:
         from .speaker import recording
 
         counted = x[:, -1] >= norm["min_speech_fraction"]  # speech_fraction is always the last pooled column
-        return recording(values, counted, np.asarray(norm["mean"]), np.asarray(norm["std"]), norm["prior_windows"])
+        own = np.isin(self.feature_names, norm.get("own_mean", []))  # the level: relative to the recording's own
+        return recording(values, counted, np.asarray(norm["mean"]), np.asarray(norm["std"]), norm["prior_windows"],
+                         own)
 
     def margins(self, z: np.ndarray) -> np.ndarray:
         """The booster's raw class scores for normalised windows, shape (n, n_classes)."""
@@ -203,6 +205,8 @@ def _usable_normalisation(norm, n: int) -> bool:
         mean, std = np.asarray(norm["mean"], dtype=float), np.asarray(norm["std"], dtype=float)
         return (mean.shape == std.shape == (n,) and np.all(np.isfinite(mean)) and np.all(np.isfinite(std))
                 and np.all(std > 0) and 0 < float(norm["prior_windows"]) <= 1e6
+                and isinstance(norm.get("own_mean", []), list)
+                and all(isinstance(v, str) for v in norm.get("own_mean", []))
                 and 0 <= float(norm["min_speech_fraction"]) <= 1)
     except (KeyError, TypeError, ValueError):
         return False

@@ -29,17 +29,24 @@ from .model import EMOTIONS, METADATA_NAME, calibrated, softmax, write_model
 from .speaker import recording
 from .timeline import FULL_SPEECH_FRACTION, prediction_times
 
-# The pooled features the model reads. Left out, each for a reason that holds for any corpus:
-# the level (rms_db_mean, mfcc0_mean), which says how the file was recorded or normalised (EmoDB's
-# clips are peak-normalised one by one, so its angry clips are the quietest), and the mean slopes
+# The pooled features the model reads. Left out, each for a reason that holds for any corpus: the mean slopes
 # (d*_mean), which follow where a sentence starts and ends rather than how it is said; and the cepstrum above
 # the 12th coefficient (the fine detail that tells the speaker and the language, not the voice's shape: with it,
 # each corpus judged by a model that never heard it and RAVDESS's held-out actors scored 0.01-0.02 lower, EmoDB's
 # neutral recall 0.1 lower).
 MODEL_FEATURES = [n for n in features.POOLED_NAMES[:-1]
-                  if n not in ("rms_db_mean", "mfcc0_mean") and not (n.startswith("d") and n.endswith("_mean"))
+                  if not (n.startswith("d") and n.endswith("_mean"))
                   and not re.fullmatch(r"d?mfcc(1[3-9]|[2-9][0-9])_(mean|std)", n)]
 MODEL_COLUMNS = [features.POOLED_NAMES.index(n) for n in MODEL_FEATURES]
+# The level says how the file was recorded as much as how the voice is used: it is only heard relative to the
+# recording's own (ml.speaker), so a quiet microphone is not a sad voice. A corpus whose clips were normalised one
+# by one has no level left to hear: EmoDB's are peak-normalised, so its angry clips are its quietest. Its level is
+# unknown (NaN, which XGBoost routes as missing), and a share of every training recording is heard without the
+# level too, so a model that never heard such a corpus knows what to do with one.
+LEVEL = ("rms_db_mean", "mfcc0_mean")
+OWN_MEAN = np.isin(MODEL_FEATURES, LEVEL)
+LEVEL_UNKNOWN = {"emodb"}
+LEVEL_DROPPED = 0.25
 # Windows of the population's statistics in every recording's normalisation (30 s of speech): a
 # speech in one mood keeps part of its distance from voices in general.
 PRIOR_WINDOWS = 60
@@ -175,6 +182,11 @@ class Data:
         self.y = self.clip_labels[clip_index]
         self.speaker = self.clip_speakers[clip_index]
         self.corpus = self.clip_corpora[clip_index]
+        if self.x.shape[1] == len(features.POOLED_NAMES):  # pooled windows (not a hand-made toy table)
+            unknown = np.ix_(np.isin(self.corpus, sorted(LEVEL_UNKNOWN)),
+                             [features.POOLED_NAMES.index(n) for n in LEVEL])
+            for x in (self.x, self.x_noisy):
+                x[unknown] = np.nan
 
     def classes(self, corpus: str) -> list:
         return sorted(set(self.clip_labels[self.clip_corpora == corpus].tolist()))
@@ -197,12 +209,17 @@ def recordings(data: Data, rows, how, rng) -> list:
 
 def normalised(x: np.ndarray, prior: tuple) -> np.ndarray:
     """The model's columns of one recording's windows, as the add-on normalises them."""
-    return recording(x[:, MODEL_COLUMNS], x[:, -1] >= FULL_SPEECH_FRACTION, *prior, PRIOR_WINDOWS)
+    return recording(x[:, MODEL_COLUMNS], x[:, -1] >= FULL_SPEECH_FRACTION, *prior, PRIOR_WINDOWS, OWN_MEAN)
 
 
 def population(x: np.ndarray) -> tuple:
     """Mean and spread of the model's features over many voices: the prior of every recording's normalisation."""
-    return x[:, MODEL_COLUMNS].mean(axis=0), np.maximum(x[:, MODEL_COLUMNS].std(axis=0), 1e-6)
+    x = x[:, MODEL_COLUMNS]
+    known = np.isfinite(x).any(axis=0)  # the level is unknown when only EmoDB-like corpora are heard
+    mean = np.zeros(x.shape[1])
+    std = np.ones(x.shape[1])
+    mean[known], std[known] = np.nanmean(x[:, known], axis=0), np.nanstd(x[:, known], axis=0)
+    return mean, np.maximum(std, 1e-6)
 
 
 def allowed_classes(data: Data, rows) -> np.ndarray:
@@ -269,7 +286,11 @@ def train_model(data: Data, rows, params, seed=0) -> tuple:
     prior = population(data.x[rows])
     rng = np.random.default_rng(seed)
     parts = [r for how in RECORDINGS for r in recordings(data, rows, how, rng)]
-    x = np.vstack([normalised(heard[r], prior) for heard in (data.x, data.x_noisy) for r in parts])
+    heard = [normalised(way[r], prior) for way in (data.x, data.x_noisy) for r in parts]
+    for z in heard:
+        if rng.random() < LEVEL_DROPPED:
+            z[:, OWN_MEAN] = np.nan
+    x = np.vstack(heard)
     index = np.concatenate(parts + parts)
     return fit(x, data.y[index], balanced_weights(data, index), allowed_classes(data, index), params, seed), prior
 
@@ -597,7 +618,7 @@ def _main(argv) -> int:
         "params": params,
         "class_prior": list(PRIOR),
         "speaker_normalisation": {
-            "prior_windows": PRIOR_WINDOWS, "min_speech_fraction": FULL_SPEECH_FRACTION,
+            "prior_windows": PRIOR_WINDOWS, "min_speech_fraction": FULL_SPEECH_FRACTION, "own_mean": list(LEVEL),
             "mean": [round(float(v), 6) for v in mean], "std": [round(float(v), 6) for v in std]},
     }
     # Everything is written beside its final name and renamed into place only when all of it is written: a run
