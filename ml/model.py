@@ -190,13 +190,15 @@ def read_metadata(meta_path: str) -> dict:
         raise ModelError(f"model metadata has an unusable 'class_prior': {shown} (expected {len(EMOTIONS)} weights "
                          "from 0.001 to 1000, one per class)")
     if "speaker_normalisation" in meta and not _usable_normalisation(meta["speaker_normalisation"],
-                                                                     len(meta["features"])):
+                                                                     meta["features"]):
         raise ModelError("model metadata has an unusable 'speaker_normalisation'")
     return meta
 
 
-def _usable_normalisation(norm, n: int) -> bool:
-    """Population statistics for each of the model's n features, finite, spreads positive."""
+def _usable_normalisation(norm, names: list) -> bool:
+    """Population statistics for each of the model's features, finite, spreads positive; the features measured
+    against the recording's own mean (`own_mean`) among them."""
+    n = len(names)
     if norm is None:
         return True
     if not isinstance(norm, dict):
@@ -205,8 +207,7 @@ def _usable_normalisation(norm, n: int) -> bool:
         mean, std = np.asarray(norm["mean"], dtype=float), np.asarray(norm["std"], dtype=float)
         return (mean.shape == std.shape == (n,) and np.all(np.isfinite(mean)) and np.all(np.isfinite(std))
                 and np.all(std > 0) and 0 < float(norm["prior_windows"]) <= 1e6
-                and isinstance(norm.get("own_mean", []), list)
-                and all(isinstance(v, str) for v in norm.get("own_mean", []))
+                and isinstance(norm.get("own_mean", []), list) and all(v in names for v in norm.get("own_mean", []))
                 and 0 <= float(norm["min_speech_fraction"]) <= 1)
     except (KeyError, TypeError, ValueError):
         return False

@@ -354,6 +354,17 @@ def test_incompatible_metadata_is_refused(model_copy, change, message):
         EmotionModel.load(str(model_copy))
 
 
+@pytest.mark.parametrize("own_mean", [["loudness"], "rms_db_mean", [["rms_db_mean"]]])
+def test_a_level_the_model_does_not_read_is_refused(model_copy, own_mean):
+    """The features measured against the recording's own mean must be features the model reads."""
+    path = model_copy / "emotion_model.json"
+    meta = json.loads(path.read_text())
+    meta["speaker_normalisation"]["own_mean"] = own_mean
+    path.write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="'speaker_normalisation'"):
+        EmotionModel.load(str(model_copy))
+
+
 def test_metadata_that_is_not_json(model_copy):
     (model_copy / "emotion_model.json").write_bytes(b"\x80\x00garbage")
     with pytest.raises(ModelError, match="not valid JSON"):
