@@ -334,7 +334,9 @@ def test_stagger_by_distance_from_the_speaker(addon, demo_scene):
     podium = bpy.data.objects.new("Podium", None)
     podium.location = (0.0, -30.0, 0.0)
     scene.collection.objects.link(podium)
-    grid = np.arange(strip.frame_final_start, strip.frame_final_end + 1, dtype=float)  # the speech, not the scene
+    compat = sub(addon, "blender.compat")
+    start, end = compat.strip_range(strip)
+    grid = np.arange(start, end + 1, dtype=float)  # the speech, not the scene
 
     def reactions():
         return {obj.name: sum(np.interp(grid, f, v) for f, v in face_curves(addon, obj).values())
@@ -351,7 +353,7 @@ def test_stagger_by_distance_from_the_speaker(addon, demo_scene):
     later = {name: lag(alone[name], curve) for name, curve in reactions().items()}
     rows = sorted(faces.objects, key=lambda o: o.location.y)
     front, back = rows[:3], rows[3:]
-    fps = scene.render.fps / scene.render.fps_base
+    fps = compat.frames_per_second(scene)
     for obj in faces.objects:  # 0.5 s a metre from the podium, within a frame
         metres = (obj.matrix_world.translation - podium.location).length
         assert abs(later[obj.name] - 0.5 * metres * fps) <= 1.5, obj.name
