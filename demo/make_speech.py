@@ -2,6 +2,7 @@
 
   .venv-5.0.1/bin/python demo/make_speech.py                        # from ../shared/data/ravdess, actor 20
   .venv-5.0.1/bin/python demo/make_speech.py --data DIR --actor 12
+  .venv-5.0.1/bin/python demo/make_speech.py --rank      # how each actor's blocks read (the rule that picked 20)
 
 Writes demo/speech.flac (mono FLAC, 16-bit, 22,050 Hz, peak at 0.9: lossless, as a lossy
 codec moves the model's answers) and demo/speech.json (the blocks: emotion, start and end in
@@ -48,7 +49,10 @@ def main(argv=None) -> int:
     parser.add_argument("--data", default=os.path.join(os.path.dirname(ROOT), "shared", "data", "ravdess"),
                         help="the RAVDESS folder (Actor_XX/03-01-...)")
     parser.add_argument("--actor", type=int, default=20, help="actor number (default 20)")
+    parser.add_argument("--rank", action="store_true", help="print how the crowd reads each actor's blocks instead")
     args = parser.parse_args(argv)
+    if args.rank:
+        return rank(args.data)
 
     import soundfile
 
@@ -61,7 +65,8 @@ def main(argv=None) -> int:
         print(f"error: no clips of actor {args.actor:02d} in {args.data}", file=sys.stderr)
         return 1
     signal, blocks = emotion_blocks(clips, ORDER, RATE, per_block=PER_BLOCK)
-    signal = signal * (PEAK / max(float(abs(signal).max()), 1e-9))  # audible in the video (the analysis is level-free)
+    # audible in the video; one gain for the whole file, and the analysis hears the level only relative to its own
+    signal = signal * (PEAK / max(float(abs(signal).max()), 1e-9))
     for path, write in ((SPEECH, lambda p: soundfile.write(p, signal, RATE, format="FLAC", subtype="PCM_16")),
                         (BLOCKS, lambda p: _write_json(p, actor, blocks))):
         tmp = path + ".tmp"
@@ -69,6 +74,40 @@ def main(argv=None) -> int:
         os.replace(tmp, path)
     print(f"wrote {SPEECH}: {len(signal) / RATE:.1f} s, actor {args.actor:02d}, "
           + ", ".join(f"{b.emotion} {b.start_s:.1f}-{b.end_s:.1f} s" for b in blocks))
+    return 0
+
+
+def rank(data: str) -> int:
+    """For every actor: in the second half of each block of a speech built as the demo's, the share of the time the
+    crowd's leading emotion (default settings) is the block's, heard by the held-out model that never heard them."""
+    import numpy as np
+
+    from crowd.members import AT_REST, crowd_mood
+    from ml.blocks import emotion_blocks
+    from ml.datasets import ravdess
+    from ml.heldout import fold_models, model_for
+    from ml.model import EMOTIONS, EmotionModel
+    from ml.settings import DEFAULTS
+    from ml.timeline import predict_timeline
+
+    clips = ravdess(data)
+    models, loaded, clear = fold_models(os.path.dirname(os.path.abspath(data))), {}, []
+    print("actor      " + " ".join(f"{e:>9}" for e in ORDER))
+    for actor in sorted({c.speaker for c in clips}):
+        path = model_for(actor, models).path
+        model = loaded.get(path) or loaded.setdefault(path, EmotionModel.load(path))
+        signal, blocks = emotion_blocks(demo_clips(clips, actor), ORDER, model.sample_rate, per_block=PER_BLOCK)
+        timeline = predict_timeline(signal, model, DEFAULTS["smoothing"])
+        mood = crowd_mood(timeline.probs, model.hop_s, DEFAULTS["contrast"], DEFAULTS["hold"])
+        lead = np.where(mood.max(axis=1) > AT_REST, mood.argmax(axis=1), -1)
+        share = {}
+        for b in blocks:
+            second_half = (timeline.times >= (b.start_s + b.end_s) / 2) & (timeline.times < b.end_s)
+            share[b.emotion] = float(np.mean(lead[second_half] == EMOTIONS.index(b.emotion)))
+        if all(share.get(e) == 1.0 for e in ORDER if e != "neutral"):
+            clear.append(actor)
+        print(f"{actor} " + " ".join(f"{share.get(e, float('nan')):9.2f}" for e in ORDER))
+    print("all of happy, angry, sad and surprised at 1.00: " + (", ".join(clear) or "none"))
     return 0
 
 
