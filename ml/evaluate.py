@@ -1,6 +1,7 @@
 """python -m ml.evaluate DATA_DIR: judge a trained model on the labelled clips of a corpus folder.
 
-Every clip is scored as the add-on or `ml.predict` would hear it: each speaker's clips as one recording
+Every clip is scored as the add-on or `ml.predict` would hear it (EmoDB's level too, which training treats as
+unknown: its clips were peak-normalised one by one): each speaker's clips as one recording
 (a strip of their speech), each clip alone (a short file) and each speaker's clips of one emotion as one
 recording (a speech in one mood). Scores are per corpus, over the classes the corpus has; the expected
 calibration error says how far the model's confidence is from how often it is right.
@@ -75,7 +76,7 @@ def _main(argv) -> int:
     x, x_noisy, clip_index, clips = build_dataset(clips, model.window_s, model.hop_s, args.cache or None, args.jobs)
     if not clips:
         raise cli.Failure(f"none of the clips in {args.data_dir} could be read")
-    data = Data(x, x_noisy, clip_index, clips)
+    data = Data(x, x_noisy, clip_index, clips, level_unknown=())  # EmoDB's level too, as the add-on hears it
     speakers = sorted(set(data.clip_speakers))
     known = sorted(set(speakers) & set(model.metadata.get("trained_on", {}).get("speaker_ids", [])))
     # Voices the model learned flatter it: they are judged apart, never pooled with the unseen ones.

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 # Bumped whenever the numbers a model was trained on would change.
-FEATURE_VERSION = 6
+FEATURE_VERSION = 7  # 7: the speech gate judged against the loud sounds, not the loudest frame
 
 # 16 kHz: phones, 16 kHz files, MP3s and EmoDB carry nothing above 8 kHz, so whatever lies higher would
 # tell the microphone, not the emotion. It is also a third less signal to analyse than 22,050 Hz.
@@ -30,10 +30,13 @@ N_FFT = 768
 HOP = 384  # 24 ms per frame: a frame is two hops (48 ms)
 N_MELS = 64
 N_MFCC = 20
-# A frame counts as speech when it is above this absolute level and within
-# SPEECH_RANGE_DB of the loudest frame of the recording.
-SILENCE_DB = -70.0
+# A frame counts as speech when it is above this absolute level (digital silence and 16-bit dither, not the
+# quiet consonants of a speech recorded with its peaks at -30 dBFS) and within SPEECH_RANGE_DB of the recording's loud
+# sounds: its LOUD_PERCENTILE-th percentile frame among those above the noise floor, not its loudest frame, so a
+# door slam, a cough or a glass knocked over does not make the speech around it silence.
+SILENCE_DB = -100.0
 SPEECH_RANGE_DB = 40.0
+LOUD_PERCENTILE = 95
 # ...and this far above the recording's noise floor (its quietest frames): on a home recording's hiss, the
 # pauses are not speech.
 NOISE_MARGIN_DB = 10.0
@@ -115,9 +118,11 @@ def frame_features(signal, sr: int = SAMPLE_RATE, threads: int = 2) -> Frames:
         row += len(block)
     track = {name: tracks[:, i] for i, name in enumerate(_TRACK_NAMES)}
     rms_db = track["rms_db"]
-    # Speech is judged against the loudest frame of the whole recording and against its noise floor.
-    floor = np.percentile(rms_db, NOISE_FLOOR_PERCENTILE)
-    speech = (rms_db > SILENCE_DB) & (rms_db > rms_db.max() - SPEECH_RANGE_DB) & (rms_db > floor + NOISE_MARGIN_DB)
+    # Speech is judged against the recording's loud sounds and against its noise floor.
+    floor = np.percentile(rms_db, NOISE_FLOOR_PERCENTILE) if len(rms_db) else 0.0
+    sound = (rms_db > SILENCE_DB) & (rms_db > floor + NOISE_MARGIN_DB)
+    loud = np.percentile(rms_db[sound], LOUD_PERCENTILE) if sound.any() else 0.0
+    speech = sound & (rms_db > loud - SPEECH_RANGE_DB)
     voiced = speech & (track["periodicity"] > 1.0 - VOICING)
     track["voiced"][:] = voiced
     track["onset"][:] = voiced & ~np.concatenate([[False], voiced[:-1]])  # a voiced stretch begins: a syllable

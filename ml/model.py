@@ -189,15 +189,18 @@ def read_metadata(meta_path: str) -> dict:
         shown = json.dumps(prior)[:80]
         raise ModelError(f"model metadata has an unusable 'class_prior': {shown} (expected {len(EMOTIONS)} weights "
                          "from 0.001 to 1000, one per class)")
-    if "speaker_normalisation" in meta and not _usable_normalisation(meta["speaker_normalisation"],
-                                                                     meta["features"]):
+    norm = meta.get("speaker_normalisation")
+    if norm is not None and not _usable_normalisation(norm, meta["features"]):
         raise ModelError("model metadata has an unusable 'speaker_normalisation'")
+    own = norm.get("own_mean", []) if isinstance(norm, dict) else []
+    if not (isinstance(own, list) and all(isinstance(v, str) and v in meta["features"] for v in own)):
+        raise ModelError(f"model metadata has an unusable 'speaker_normalisation' 'own_mean': {json.dumps(own)[:80]} "
+                         "(expected a list of the features the model reads)")
     return meta
 
 
 def _usable_normalisation(norm, names: list) -> bool:
-    """Population statistics for each of the model's features, finite, spreads positive; the features measured
-    against the recording's own mean (`own_mean`) among them."""
+    """Population statistics for each of the model's features, finite, spreads positive."""
     n = len(names)
     if norm is None:
         return True
@@ -207,7 +210,6 @@ def _usable_normalisation(norm, names: list) -> bool:
         mean, std = np.asarray(norm["mean"], dtype=float), np.asarray(norm["std"], dtype=float)
         return (mean.shape == std.shape == (n,) and np.all(np.isfinite(mean)) and np.all(np.isfinite(std))
                 and np.all(std > 0) and 0 < float(norm["prior_windows"]) <= 1e6
-                and isinstance(norm.get("own_mean", []), list) and all(v in names for v in norm.get("own_mean", []))
                 and 0 <= float(norm["min_speech_fraction"]) <= 1)
     except (KeyError, TypeError, ValueError):
         return False

@@ -172,9 +172,9 @@ def build_dataset(clips, window_s, hop_s, cache_dir, n_jobs):
 
 class Data:
     """Windows of the corpora: features (as recorded and through a noise floor), their clip, and each clip's
-    label, speaker and corpus."""
+    label, speaker and corpus. The level of the corpora in `level_unknown` is set to NaN (in the arrays given)."""
 
-    def __init__(self, x, x_noisy, clip_index, clips):
+    def __init__(self, x, x_noisy, clip_index, clips, level_unknown=LEVEL_UNKNOWN):
         self.x, self.x_noisy, self.clip_index = x, x_noisy, clip_index
         self.clip_labels = np.array([c.label for c in clips], dtype=int)
         self.clip_speakers = np.array([c.speaker for c in clips])
@@ -183,7 +183,7 @@ class Data:
         self.speaker = self.clip_speakers[clip_index]
         self.corpus = self.clip_corpora[clip_index]
         if self.x.shape[1] == len(features.POOLED_NAMES):  # pooled windows (not a hand-made toy table)
-            unknown = np.ix_(np.isin(self.corpus, sorted(LEVEL_UNKNOWN)),
+            unknown = np.ix_(np.isin(self.corpus, sorted(level_unknown)),
                              [features.POOLED_NAMES.index(n) for n in LEVEL])
             for x in (self.x, self.x_noisy):
                 x[unknown] = np.nan

@@ -136,6 +136,7 @@ def test_a_corpus_normalised_clip_by_clip_has_no_level_to_learn():
 
     clips = [Clip(f"{c}{i}.wav", i % 8, f"{c}-{i % 2}", c) for c in ("emodb", "ravdess") for i in range(4)]
     x = np.random.default_rng(0).normal(size=(8, len(features.POOLED_NAMES))).astype(np.float32)
+    as_recorded = x.copy()
     data = train.Data(x, x.copy(), np.arange(8), clips)
     raw = [features.POOLED_NAMES.index(n) for n in train.LEVEL]
     assert np.isnan(data.x[:4][:, raw]).all() and np.isnan(data.x_noisy[:4][:, raw]).all()
@@ -149,6 +150,8 @@ def test_a_corpus_normalised_clip_by_clip_has_no_level_to_learn():
     assert (mean[own] == 0).all() and (std[own] == 1).all()
     z = train.normalised(data.x[:4], (mean, std))
     assert np.isnan(z[:, own]).all() and np.isfinite(np.delete(z, own, axis=1)).all()
+    # ml.evaluate hears every corpus as the add-on does, EmoDB's level too
+    assert np.isfinite(train.Data(as_recorded, as_recorded.copy(), np.arange(8), clips, level_unknown=()).x).all()
 
 
 @needs_data
@@ -176,6 +179,24 @@ def test_the_features_hear_nothing_above_8_khz():
     cols = MODEL_COLUMNS
     moved = np.abs(hissy[spoken][:, cols] - clean[spoken][:, cols]) / (clean[spoken][:, cols].std(0) + 1e-6)
     assert np.median(moved) < 0.01 and np.percentile(moved, 95) < 0.1
+
+
+def test_a_door_slam_does_not_silence_the_speech_around_it():
+    """A quietly recorded speech (peaks at -30 dBFS) with a full-scale bang in it: the speech away from the bang is
+    still speech (judged against the recording's loud sounds, not its loudest frame), and it is the same speech as
+    at full level (the absolute floor is digital silence, not quiet speech)."""
+    full = speech_sample()
+    y = full * (10 ** (-30 / 20) / np.abs(full).max())
+    bang = y.copy()
+    at = 6 * SR
+    bang[at:at + SR // 5] += np.random.default_rng(0).uniform(-1, 1, SR // 5).astype(np.float32)
+    frames = {name: features.frame_features(v).speech for name, v in
+              (("quiet", y), ("bang", bang), ("full", full))}
+    t = np.arange(len(frames["quiet"])) * features.HOP / SR
+    away = (t < 5.5) | (t > 7.0)
+    assert frames["quiet"][away].mean() > 0.5  # the demo speech is mostly speech
+    assert np.mean(frames["bang"][away] == frames["quiet"][away]) > 0.97
+    assert np.mean(frames["full"] == frames["quiet"]) > 0.97
 
 
 def test_recording_normalisation_leans_on_the_prior_until_the_voice_is_heard():
@@ -361,7 +382,7 @@ def test_a_level_the_model_does_not_read_is_refused(model_copy, own_mean):
     meta = json.loads(path.read_text())
     meta["speaker_normalisation"]["own_mean"] = own_mean
     path.write_text(json.dumps(meta))
-    with pytest.raises(ModelError, match="'speaker_normalisation'"):
+    with pytest.raises(ModelError, match="'own_mean'"):
         EmotionModel.load(str(model_copy))
 
 
@@ -709,6 +730,25 @@ def test_hiss_between_words_is_not_speech():
     quiet = features.frame_features(y).speech.mean()
     hissy = features.frame_features(y + 0.002 * np.random.default_rng(2).standard_normal(len(y)).astype(np.float32))
     assert abs(hissy.speech.mean() - quiet) < 0.1
+
+
+@needs_data
+def test_little_speech_and_no_speech_are_told_apart(model):
+    """A word every 2.2 s (under 30 % of every window): the crowd reacts faintly and the note says so. Clicks in
+    silence: no speech, the crowd at rest, and the file's overall emotion is the rest face, not a guess."""
+    y = real_speech()
+    y = y[np.argmax(np.abs(y) > 0.05):]
+    word = int(0.3 * SR)
+    sparse = np.zeros(20 * SR, np.float32)
+    for k in range(1, 9):
+        sparse[int(k * 2.2 * SR):int(k * 2.2 * SR) + word] = y[:word]
+    tl = predict_timeline(sparse, model)
+    assert 0 < tl.speech.max() < 0.3 and any(n.startswith("little speech heard") for n in tl.notes), tl.notes
+    assert (1 - tl.probs[:, EMOTIONS.index("neutral")]).max() > 0.05  # faint, but there
+    clicks = np.zeros(10 * SR, np.float32)
+    clicks[::2 * SR] = 0.9
+    tl = predict_timeline(clicks, model)
+    assert any(n.startswith("no speech heard") for n in tl.notes) and tl.summary()["label"] == "neutral"
 
 
 def test_no_speech_is_said(model, tmp_path):
