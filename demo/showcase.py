@@ -5,9 +5,9 @@
 
 scripts/showcase.sh runs it after bench/fidelity.py, so one command remakes every figure and picture.
 
-The speech is demo/speech.flac (demo/make_speech.py: RAVDESS actor 20, emotion blocks). It is analysed by the
+The speech is demo/speech.flac (demo/make_speech.py: one RAVDESS actor, emotion blocks). It is analysed by the
 held-out model that never heard that actor (ml.heldout: the recipe of the model in models/, the fold that left
-actor 20 out), never by the shipped model, which was trained on them. The crowd is the demo audience at Animate
+that actor out), never by the shipped model, which was trained on them. The crowd is the demo audience at Animate
 Audience's default settings. The moments shown are fixed by rule, not picked for looks: one second before each
 block ends (the crowd has heard the most of it then), moved by at most a quarter second to where the fewest eyes
 are mid-blink. Stills are rendered with Cycles (denoised), the video with Workbench, both on the CPU.
