@@ -118,9 +118,11 @@ def frame_features(signal, sr: int = SAMPLE_RATE, threads: int = 2) -> Frames:
         row += len(block)
     track = {name: tracks[:, i] for i, name in enumerate(_TRACK_NAMES)}
     rms_db = track["rms_db"]
-    # Speech is judged against the recording's loud sounds and against its noise floor.
-    floor = np.percentile(rms_db, NOISE_FLOOR_PERCENTILE) if len(rms_db) else 0.0
-    sound = (rms_db > SILENCE_DB) & (rms_db > floor + NOISE_MARGIN_DB)
+    # Speech is judged against the recording's loud sounds and against its noise floor, the floor measured where
+    # there is any sound at all: a stretch of digital silence (a lead-in, a pause cut clean) is not a quiet room.
+    audible = rms_db > SILENCE_DB
+    floor = np.percentile(rms_db[audible], NOISE_FLOOR_PERCENTILE) if audible.any() else 0.0
+    sound = audible & (rms_db > floor + NOISE_MARGIN_DB)
     loud = np.percentile(rms_db[sound], LOUD_PERCENTILE) if sound.any() else 0.0
     speech = sound & (rms_db > loud - SPEECH_RANGE_DB)
     voiced = speech & (track["periodicity"] > 1.0 - VOICING)

@@ -161,9 +161,11 @@ def read_metadata(meta_path: str) -> dict:
         raise ModelError(f"model metadata's feature_version must be a whole number (got "
                          f"{json.dumps(meta.get('feature_version'))[:40]}): the file was edited or is not a model's")
     if meta.get("feature_version") != features.FEATURE_VERSION:
+        newer = meta["feature_version"] > features.FEATURE_VERSION
         raise ModelError(
             f"model was trained on feature set {meta.get('feature_version')!r}, this version computes "
-            f"{features.FEATURE_VERSION}; retrain it with `python -m ml.train`")
+            f"{features.FEATURE_VERSION}; " + ("it was made by a newer Audience Reactions: update the add-on"
+                                              if newer else "retrain it with `python -m ml.train`"))
     number = lambda v, lo, hi: isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi  # noqa
     checks = {
         "model_file": (lambda v: isinstance(v, str) and v and os.path.basename(v) == v, "a file name beside it"),

@@ -12,7 +12,7 @@ from .model import EMOTIONS, EmotionModel
 # Below this fraction of speech frames in a window, the prediction fades toward neutral:
 # during pauses and silence the audience relaxes instead of guessing.
 FULL_SPEECH_FRACTION = 0.3
-# Below a third of that in every window, nothing was said: the crowd stays at rest.
+# Below a third of that in every window, nothing was said: the crowd stays (nearly) at rest.
 NO_SPEECH_FRACTION = FULL_SPEECH_FRACTION / 3
 
 
@@ -40,9 +40,9 @@ class Timeline:
         return (w @ self.raw / w.sum()).astype(np.float32)
 
     def summary(self) -> dict:
-        """The overall emotion. When no window is FULL_SPEECH_FRACTION speech, what the crowd shows on average (its
-        rest face, neutral, mostly), not a guess from a few frames of noise or a click."""
-        quiet = len(self.speech) == 0 or self.speech.max() < FULL_SPEECH_FRACTION
+        """The overall emotion. With no speech heard (no window NO_SPEECH_FRACTION speech), what the crowd shows on
+        average (its rest face, neutral), not a guess from a few frames of noise or a click."""
+        quiet = len(self.speech) == 0 or self.speech.max() < NO_SPEECH_FRACTION
         p = self.probs.mean(axis=0) if quiet and len(self.probs) else self.overall()
         return {"label": self.classes[int(np.argmax(p))],
                 "probabilities": {c: round(float(v), 4) for c, v in zip(self.classes, p)}}
@@ -104,10 +104,10 @@ def predict_timeline(signal, model: EmotionModel, smoothing_s: float = 1.0) -> T
 def _notes(frames: features.Frames, fraction: np.ndarray) -> list:
     notes = []
     if not np.any(fraction >= NO_SPEECH_FRACTION):
-        notes.append("no speech heard (silence, noise or too short): the crowd stays at rest")
+        notes.append("no speech heard (silence, noise or too short): the crowd stays at rest or nearly")
     elif not np.any(fraction >= FULL_SPEECH_FRACTION):
-        notes.append(f"little speech heard (under {FULL_SPEECH_FRACTION:.0%} of every window): the crowd "
-                     "reacts only faintly")
+        notes.append(f"little speech heard (under {FULL_SPEECH_FRACTION:.0%} of every window): what the crowd "
+                     "shows rests on a few words at a time")
     if frames.not_finite:
         # Counted after resampling, which spreads one bad sample over a filter's length: say how long it is.
         ms = 1000.0 * frames.not_finite / features.SAMPLE_RATE
