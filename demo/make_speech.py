@@ -12,8 +12,8 @@ normal ones), silences trimmed to short pauses (ml.blocks). The clips stay under
 
 Actor 08 was picked among the 20 because the crowd reads most clearly for them: with the held-out model that never
 heard them (ml.heldout, fold 3 of 5) and the default settings, the crowd's leading emotion in the second half of
-the happy, angry, sad and surprised blocks is that block's 100 % of the time (`--rank`). With the shipped recipe
-two actors are so, 03 and 08; 08's crowd changes mood the fewer times (6 against 7). Actor 20, the demo before,
+the happy, angry, sad and surprised blocks is that block's 100 % of the time (`--rank`), the only actor so with
+the shipped recipe (with the recipe a step before, 03 was too). Actor 20, the demo before,
 read 50 % in happy with this recipe; actor 15, before that, 0 % in surprised; actor 08 was the first demo, and
 read 0 % in happy with the recipe then.
 Heard from the corpus's files, as this lossless file is.
