@@ -71,10 +71,7 @@ def _key(meta: dict, clips: list, folds: int, data_dir: str) -> str:
 
 def _train_fold(data: train.Data, rows: np.ndarray, meta: dict, seed: int, out_dir: str, held: list) -> None:
     booster, (mean, std) = train.train_model(data, rows, meta["params"], seed)
-    norm = {"prior_windows": train.PRIOR_WINDOWS, "min_speech_fraction": train.FULL_SPEECH_FRACTION,
-            "own_mean": list(train.LEVEL),
-            "mean": [round(float(v), 6) for v in mean], "std": [round(float(v), 6) for v in std]}
-    extra = {"speaker_normalisation": norm, "params": meta["params"],
+    extra = {"speaker_normalisation": train.normalisation_metadata(mean, std), "params": meta["params"],
              "recipe_of": meta["model_sha256"], "held_out": held,
              "trained_on": {"speaker_ids": sorted(set(data.speaker[rows]))}}
     if "class_prior" in meta:  # the shipped model's recipe, prior shift included

@@ -192,7 +192,7 @@ def read_metadata(meta_path: str) -> dict:
         raise ModelError(f"model metadata has an unusable 'class_prior': {shown} (expected {len(EMOTIONS)} weights "
                          "from 0.001 to 1000, one per class)")
     norm = meta.get("speaker_normalisation")
-    if norm is not None and not _usable_normalisation(norm, meta["features"]):
+    if norm is not None and not _usable_normalisation(norm, len(meta["features"])):
         raise ModelError("model metadata has an unusable 'speaker_normalisation'")
     own = norm.get("own_mean", []) if isinstance(norm, dict) else []
     if not (isinstance(own, list) and all(isinstance(v, str) and v in meta["features"] for v in own)):
@@ -201,9 +201,8 @@ def read_metadata(meta_path: str) -> dict:
     return meta
 
 
-def _usable_normalisation(norm, names: list) -> bool:
-    """Population statistics for each of the model's features, finite, spreads positive."""
-    n = len(names)
+def _usable_normalisation(norm, n: int) -> bool:
+    """Population statistics for each of the model's n features, finite, spreads positive."""
     if norm is None:
         return True
     if not isinstance(norm, dict):

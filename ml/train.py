@@ -212,6 +212,13 @@ def normalised(x: np.ndarray, prior: tuple) -> np.ndarray:
     return recording(x[:, MODEL_COLUMNS], x[:, -1] >= FULL_SPEECH_FRACTION, *prior, PRIOR_WINDOWS, OWN_MEAN)
 
 
+def normalisation_metadata(mean, std) -> dict:
+    """How a model trained here normalises a recording (the metadata's speaker_normalisation): what
+    EmotionModel.normalise reads back to hear a strip as training heard its voices."""
+    return {"prior_windows": PRIOR_WINDOWS, "min_speech_fraction": FULL_SPEECH_FRACTION, "own_mean": list(LEVEL),
+            "mean": [round(float(v), 6) for v in mean], "std": [round(float(v), 6) for v in std]}
+
+
 def population(x: np.ndarray) -> tuple:
     """Mean and spread of the model's features over many voices: the prior of every recording's normalisation."""
     x = x[:, MODEL_COLUMNS]
@@ -617,9 +624,7 @@ def _main(argv) -> int:
         "created": time.strftime("%Y-%m-%d"),
         "params": params,
         "class_prior": list(PRIOR),
-        "speaker_normalisation": {
-            "prior_windows": PRIOR_WINDOWS, "min_speech_fraction": FULL_SPEECH_FRACTION, "own_mean": list(LEVEL),
-            "mean": [round(float(v), 6) for v in mean], "std": [round(float(v), 6) for v in std]},
+        "speaker_normalisation": normalisation_metadata(mean, std),
     }
     # Everything is written beside its final name and renamed into place only when all of it is written: a run
     # that fails leaves the model that was there.
