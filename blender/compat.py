@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 from functools import lru_cache
+from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
@@ -228,42 +229,47 @@ class Keys(NamedTuple):
     marks: bytes = b""   # the keys' type and easing ([2, keys] int32 bytes), empty when all are as the tool writes
 
 
+# The 8 bytes from a key's interpolation to its easing as one little-endian word: kinds in its low bytes, marks in
+# its high ones, the selection flags between them masked out (selecting a key is not an edit).
+_WORD_AT = _BEZTRIPLE.fields[KEY_KINDS[0]][1]
+_KINDS_MASK = sum(0xFF << 8 * (_BEZTRIPLE.fields[k][1] - _WORD_AT) for k in KEY_KINDS)
+_MARKS_MASK = sum(0xFF << 8 * (_BEZTRIPLE.fields[k][1] - _WORD_AT) for k in KEY_MARKS)
+_copy = np.empty(0, dtype=np.uint8)  # where a face's keys are copied to, kept between calls (fresh pages cost)
+
+
 def keyframe_arrays(fcurves) -> list:
     """[Keys] of every key of each F-curve.
 
-    With the keys' array: the curves' keys are copied into one array and taken apart there, a handful of
+    With the keys' array: the curves' keys are copied into one buffer and taken apart there, a handful of
     operations for a face's curves rather than a handful per curve.
     """
-    counts = np.array([len(fc.keyframe_points) for fc in fcurves], dtype=np.int64)
+    global _copy
+    counts = [len(fc.keyframe_points) for fc in fcurves]
     if not reads_keys_directly():
         return [_keys(*_foreach_get_arrays(fc.keyframe_points, n, marks=True)) for fc, n in zip(fcurves, counts)]
-    size = _BEZTRIPLE.itemsize
-    rows = np.empty((int(counts.sum()), size), dtype=np.uint8)
-    at = rows.ctypes.data
+    size, total = _BEZTRIPLE.itemsize, sum(counts)
+    if _copy.size < max(total, 1) * size:
+        _copy = np.empty(2 * max(total, 1) * size, dtype=np.uint8)
+    at = _copy.__array_interface__["data"][0]  # (.ctypes.data costs as much as copying a curve)
     for fc, n in zip(fcurves, counts):
         if n:
-            ctypes.memmove(at, fc.keyframe_points[0].as_pointer(), int(n) * size)
-            at += int(n) * size
-    co_at, kinds_at = _BEZTRIPLE.fields["co"][1], _BEZTRIPLE.fields[KEY_KINDS[0]][1]
-    marks_at = _BEZTRIPLE.fields[KEY_MARKS[0]][1]
-    co = rows[:, co_at:co_at + 8].copy().view(np.float32).ravel()
-    kinds = rows[:, kinds_at:kinds_at + len(KEY_KINDS)]
-    marks = rows[:, marks_at:marks_at + len(KEY_MARKS)]
-    ends = np.cumsum(counts)
-    starts = ends - counts
-    if not marks.any():  # as written: no key marked
-        marks = None
-    else:
-        marks = marks.T.astype(np.int32)
-    if len(kinds) and (kinds == kinds[0]).all() and marks is None:  # as written: every key of one kind
-        first = kinds[0].astype(np.int32)[:, None]
+            ctypes.memmove(at, fc.keyframe_points[0].as_pointer(), n * size)
+            at += n * size
+    # (frame, value) pairs as one 8-byte item each: numpy copies those fast, and pairs of floats slowly
+    co = np.ndarray((total,), np.complex64, _copy, _BEZTRIPLE.fields["co"][1], (size,)).copy().view(np.float32)
+    words = np.ndarray((total,), "<u8", _copy, _WORD_AT, (size,)) & np.uint64(_KINDS_MASK | _MARKS_MASK)
+    ends = list(accumulate(counts))
+    if total and not int(words[0]) & _MARKS_MASK and (words == words[0]).all():  # as written: alike, unmarked
+        first = np.array([[int(words[0]) >> 8 * (_BEZTRIPLE.fields[k][1] - _WORD_AT) & 0xFF] for k in KEY_KINDS],
+                         dtype=np.int32)
         same = np.ones(len(KEY_KINDS), dtype=bool)
         none = np.empty((len(KEY_KINDS), 0), dtype=np.int32)  # a curve without keys: as foreach_get reads it
-        return [Keys(co[2 * a:2 * b], first, same) if b > a else Keys(co[:0], none, ~same)
-                for a, b in zip(starts, ends)]
-    kinds = kinds.T.astype(np.int32)
-    return [_keys(co[2 * a:2 * b], kinds[:, a:b], None if marks is None else marks[:, a:b])
-            for a, b in zip(starts, ends)]
+        return [Keys(co[2 * (b - n):2 * b], first, same) if n else Keys(co[:0], none, ~same)
+                for n, b in zip(counts, ends)]
+    rows = np.ndarray((total, 8), np.uint8, _copy, _WORD_AT, (size, 1))
+    kinds = rows[:, [_BEZTRIPLE.fields[k][1] - _WORD_AT for k in KEY_KINDS]].T.astype(np.int32)
+    marks = rows[:, [_BEZTRIPLE.fields[k][1] - _WORD_AT for k in KEY_MARKS]].T.astype(np.int32)
+    return [_keys(co[2 * (b - n):2 * b], kinds[:, b - n:b], marks[:, b - n:b]) for n, b in zip(counts, ends)]
 
 
 def _keys(co: np.ndarray, kinds: np.ndarray, marks: np.ndarray | None = None) -> Keys:
@@ -279,9 +285,17 @@ def set_keyframe_co(fcurve, co: np.ndarray) -> None:
     if 2 * n != len(co):
         raise ValueError(f"{len(co) // 2} keys for an F-curve of {n}")
     if n and reads_keys_directly():
-        _key_rows(points, n)["co"] = co.reshape(n, 2)
+        _set_co(points, n, co)
     else:
         points.foreach_set("co", co)
+
+
+def _set_co(points, n: int, co: np.ndarray) -> None:
+    """The keys' (frame, value) pairs set in their array, each pair as one 8-byte item (numpy sets those fast)."""
+    at = points[0].as_pointer()
+    pairs = np.ndarray((n,), np.complex64, _bytes_type(n * _BEZTRIPLE.itemsize).from_address(at),
+                       _BEZTRIPLE.fields["co"][1], (_BEZTRIPLE.itemsize,))
+    pairs[:] = np.ascontiguousarray(co, dtype=np.float32).view(np.complex64)
 
 
 def _foreach_get_arrays(points, n: int, marks: bool = False) -> tuple:
@@ -333,7 +347,7 @@ def _probe_layout() -> bool:
                 and marks[0, 0] == 0 and marks[1, 1] == 0  # what the tool writes reads as 0
                 and all(np.array_equal(rows[mark], marks[i]) for i, mark in enumerate(KEY_MARKS))):
             return False
-        rows["co"] = np.array([[2.0, -0.5], [4.0, 0.75], [5.5, 3.0]], dtype=np.float32)
+        _set_co(points, 3, np.array([2.0, -0.5, 4.0, 0.75, 5.5, 3.0], dtype=np.float32))
         points.foreach_get("co", co)
         return bool(np.array_equal(co, [2.0, -0.5, 4.0, 0.75, 5.5, 3.0]) and points[1].handle_left_type == "VECTOR")
     finally:

@@ -450,9 +450,10 @@ def write_steps(job: Job, timeline: Timeline, recheck: bool = False):
         table = job.rigs[plan.kind][1][:, plan.columns]
         values = react(times, mood, table, member, job.settings.strength, idle=job.settings.idle)
         blocks = obj.data.shape_keys.key_blocks
+        top, bottom = (values.max(axis=1), values.min(axis=1)) if values.shape[1] else ((), ())
         cut = {k: f"{name}: {k} ({blocks[k].slider_min:g} to {blocks[k].slider_max:g})"
-               for j, k in enumerate(plan.keys) if k in blocks and len(values[j]) and (
-                   values[j].max() > blocks[k].slider_max + 1e-4 or values[j].min() < blocks[k].slider_min - 1e-4)}
+               for k, high, low in zip(plan.keys, top, bottom) if k in blocks and (
+                   high > blocks[k].slider_max + 1e-4 or low < blocks[k].slider_min - 1e-4)}
         curves = {}
         for j, shape_key in enumerate(plan.keys):
             if job.settings.tolerance > 0:

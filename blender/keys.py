@@ -121,12 +121,17 @@ def _digest(fcurve, co: np.ndarray, kinds: bytes, marks: bytes = b"", old_format
     if fcurve.auto_smoothing != SMOOTHING and not old_format:
         flags += f" smoothing {fcurve.auto_smoothing}"
     flags = flags.encode() + (b" marks " + marks if marks else b"")
-    return hashlib.sha256(b"".join((co.tobytes(), kinds, flags))).hexdigest()[:20]
+    digest = hashlib.sha256(co)  # the same as hashing the three joined, without copying the keys
+    digest.update(kinds)
+    digest.update(flags)
+    return digest.hexdigest()[:20]
 
 
 def _kinds_part(keys: compat.Keys) -> bytes:
     """The keys' interpolation and handle types as fingerprinted: keys all of one kind (as written) count as one
     value, so a fresh curve needs no read-back."""
+    if keys.kinds.shape[1] == 1:  # keys all of one kind as written, or one key: one value each, as below
+        return keys.kinds.tobytes()
     return b"".join(row[:1].tobytes() if uniform else row.tobytes() for row, uniform in zip(keys.kinds, keys.uniform))
 
 
@@ -371,9 +376,13 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
     dropped = [path for path in ours if path not in reused and path not in new]
     old_format = _old_format(action)
     for fc, keys in rewrite:  # the keys keep their kinds (and, being unedited, no marks)
+        co = _pairs(*curves[fc.data_path])
         if old_format and fc.auto_smoothing != SMOOTHING:  # written with Blender's default smoothing then
             fc.auto_smoothing = SMOOTHING
-        marks[fc.data_path] = _digest(fc, _set_keys(fc, *curves[fc.data_path]), _kinds_part(keys))
+        elif not old_format and np.array_equal(co, keys.co):  # the same keys again (the run changed other faces
+            marks[fc.data_path] = _digest(fc, co, _kinds_part(keys))  # or nothing): the curve is left as it is
+            continue
+        marks[fc.data_path] = _digest(fc, _set_keys(fc, co), _kinds_part(keys))
     for fc in renew:
         fc.keyframe_points.clear()
     kinds = None
@@ -381,7 +390,7 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
         frames, values = curves[fc.data_path]
         fc.auto_smoothing = SMOOTHING  # before the keys: setting it recomputes the handles
         fc.keyframe_points.add(len(frames))
-        co = _set_keys(fc, frames, values)
+        co = _set_keys(fc, _pairs(frames, values))
         kinds = _first_key_kinds(fc) if kinds is None else kinds  # add() gives every new key the same kinds
         marks[fc.data_path] = _digest(fc, co, kinds)
     action[TAG] = json.dumps(marks)
@@ -394,10 +403,15 @@ def _old_format(action) -> bool:
     return not (isinstance(value, int) and not isinstance(value, bool) and value >= FINGERPRINT_FORMAT)
 
 
-def _set_keys(fcurve, frames, values) -> np.ndarray:
-    """Give the curve's keys (as many as `frames`) these frames and values; returns them as written."""
+def _pairs(frames, values) -> np.ndarray:
+    """Frames and values as the keys hold them: float32 (frame, value) pairs."""
     co = np.empty(2 * len(frames), dtype=np.float32)
     co[0::2], co[1::2] = frames, values
+    return co
+
+
+def _set_keys(fcurve, co: np.ndarray) -> np.ndarray:
+    """Give the curve's keys (as many as `co` has pairs) these frames and values; returns `co`."""
     compat.set_keyframe_co(fcurve, co)
     fcurve.keyframe_points.handles_recalc()  # what FCurve.update() does but sorting: the frames are in order
     return co

@@ -77,6 +77,7 @@ def _smooth3(noise: np.ndarray) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=4096)  # a re-run asks again for every face (a few hundred keys each): the same, read-only
 def blinks(duration_s: float, member: Temperament, fps: float) -> tuple:
     """(frames from the start, values) of this member's blinks: closed for about 0.1 s every 2-6 s."""
     rng = np.random.default_rng([member.rng_seed, 7])
@@ -91,7 +92,9 @@ def blinks(duration_s: float, member: Temperament, fps: float) -> tuple:
     frames = np.ceil((starts[:, None] + shape_t) * fps - 1e-6).ravel()
     values = np.tile(shape_v, len(starts))
     frames, index = np.unique(frames, return_index=True)  # at low frame rates two points may share a frame
-    return frames, values[index]
+    values = values[index]
+    frames.flags.writeable = values.flags.writeable = False
+    return frames, values
 
 
 # How the crowd's mood is read from the speaker's probabilities (measured by bench/fidelity.py on held-out voices).

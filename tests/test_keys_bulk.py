@@ -56,6 +56,25 @@ def test_the_keys_array_reads_and_sets_what_foreach_does(addon, empty_scene):
     assert not any(a.name.startswith(".audience probe") for a in bpy.data.actions)  # the layout probe left nothing
 
 
+def test_fingerprints_stay_what_earlier_versions_wrote(addon, empty_scene):
+    """A file animated by an earlier version keeps its marks only if the fingerprint of the same curve is the same
+    hash: these two were computed by the version before the keys were read as one word a key (stop 26)."""
+    keys, compat = sub(addon, "blender.keys"), sub(addon, "blender.compat")
+    obj = _faces(addon, empty_scene, 1)[0]
+    action = bpy.data.actions.new("pinned")
+    compat.assign_action(obj.data.shape_keys.animation_data_create(), action)
+    fc = compat.new_fcurves(action, obj.data.shape_keys, ['key_blocks["jawOpen"].value'], "G")[0]
+    fc.auto_smoothing = "NONE"
+    fc.keyframe_points.add(4)
+    fc.keyframe_points.foreach_set("co", np.array([1, 0, 13, 0.25, 25, 0.5, 37, 0.125], dtype=np.float32))
+    fc.update()
+    assert keys.fingerprint(fc) == "57837bada83b60431908"
+    fc.keyframe_points[1].select_control_point = True  # selection sits between the kinds and marks: not an edit
+    assert keys.fingerprint(fc) == "57837bada83b60431908"
+    fc.keyframe_points[1].interpolation, fc.keyframe_points[2].type, fc.mute = "LINEAR", "BREAKDOWN", True
+    assert keys.fingerprint(fc) == "13ded188a3d945f02232"
+
+
 @pytest.mark.parametrize("edit", ["value", "frame", "interpolation", "handle type", "added key", "deleted key",
                                   "modifier", "muted", "breakdown", "easing", "handle smoothing"])
 def test_every_kind_of_edit_changes_the_fingerprint(addon, empty_scene, edit):
@@ -106,6 +125,27 @@ def test_a_rerun_rewrites_unedited_curves_in_place_and_keeps_edited_ones(addon, 
                for name in ("jawOpen", "eyeWideLeft"))  # the marks noted in place are what Blender holds
     if hasattr(key.animation_data, "action_slot"):  # 4.4+: Blender made the slot with the curves
         assert key.animation_data.action_slot is not None and jaw.group.name == "Audience Reactions"
+
+
+def test_a_rerun_of_the_same_keys_leaves_the_curve_and_its_mark_and_still_sees_edits(addon, empty_scene):
+    keys = sub(addon, "blender.keys")
+    obj = _faces(addon, empty_scene, 1)[0]
+    key = obj.data.shape_keys
+    same = {"jawOpen": (FRAMES, np.linspace(0, 1, len(FRAMES))), "browInnerUp": (FRAMES, np.full(len(FRAMES), 0.3))}
+    keys.write_face(key, obj.name, same)
+    marks = keys.written_curves(keys.find_action(key)[0])
+    written = keys.write_face(key, obj.name, {**same, "browInnerUp": (FRAMES, np.full(len(FRAMES), 0.6))})
+    assert written.kept == []
+    again = keys.written_curves(keys.find_action(key)[0])
+    jaw_path, brow_path = keys.shape_key_path("jawOpen"), keys.shape_key_path("browInnerUp")
+    assert again[jaw_path] == marks[jaw_path] and again[brow_path] != marks[brow_path]
+    jaw = _curve(addon, obj, "jawOpen")
+    np.testing.assert_allclose(fcurve_data(jaw)[1], np.linspace(0, 1, len(FRAMES)), atol=1e-6)
+    np.testing.assert_allclose(fcurve_data(_curve(addon, obj, "browInnerUp"))[1], 0.6, atol=1e-6)
+    assert keys.fingerprint(jaw) == again[jaw_path]
+    jaw.keyframe_points[2].co.y = 0.9  # the artist's now: the same keys once more must not take it back
+    assert keys.write_face(key, obj.name, same).kept == ["jawOpen"]
+    assert abs(_curve(addon, obj, "jawOpen").keyframe_points[2].co.y - 0.9) < 1e-6
 
 
 def test_remove_takes_whole_actions_at_once_and_leaves_the_artists(addon, empty_scene):
