@@ -235,6 +235,7 @@ _WORD_AT = _BEZTRIPLE.fields[KEY_KINDS[0]][1]
 _KINDS_MASK = sum(0xFF << 8 * (_BEZTRIPLE.fields[k][1] - _WORD_AT) for k in KEY_KINDS)
 _MARKS_MASK = sum(0xFF << 8 * (_BEZTRIPLE.fields[k][1] - _WORD_AT) for k in KEY_MARKS)
 _copy = np.empty(0, dtype=np.uint8)  # where a face's keys are copied to, kept between calls (fresh pages cost)
+_COPY_KEPT = 8 << 20  # bytes: one bigger (made for a face of 100k keys) is made anew for the next, smaller face
 
 
 def keyframe_arrays(fcurves) -> list:
@@ -248,8 +249,9 @@ def keyframe_arrays(fcurves) -> list:
     if not reads_keys_directly():
         return [_keys(*_foreach_get_arrays(fc.keyframe_points, n, marks=True)) for fc, n in zip(fcurves, counts)]
     size, total = _BEZTRIPLE.itemsize, sum(counts)
-    if _copy.size < max(total, 1) * size:
-        _copy = np.empty(2 * max(total, 1) * size, dtype=np.uint8)
+    need = max(total, 1) * size
+    if _copy.size < need or _copy.size > max(2 * need, _COPY_KEPT):
+        _copy = np.empty(2 * need, dtype=np.uint8)
     at = _copy.__array_interface__["data"][0]  # (.ctypes.data costs as much as copying a curve)
     for fc, n in zip(fcurves, counts):
         if n:

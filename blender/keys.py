@@ -380,7 +380,7 @@ def _replace_curves(action, datablock, group: str, curves: dict) -> list:
         if old_format and fc.auto_smoothing != SMOOTHING:  # written with Blender's default smoothing then
             fc.auto_smoothing = SMOOTHING
         elif not old_format and np.array_equal(co, keys.co):  # the same keys again (the run changed other faces
-            marks[fc.data_path] = _digest(fc, co, _kinds_part(keys))  # or nothing): the curve is left as it is
+            marks[fc.data_path] = _digest(fc, keys.co, _kinds_part(keys))  # or nothing): left as it holds them
             continue
         marks[fc.data_path] = _digest(fc, _set_keys(fc, co), _kinds_part(keys))
     for fc in renew:
