@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates .venv-<bpy version> with Blender as a Python module and the add-on's packages (idempotent); prints its python.
-# BPY_VERSION picks Blender: 5.0.1 (the default), 5.2.3, 4.5.15 or 4.2.23. bpy 5.1 and newer need Python 3.13, older
+# BPY_VERSION picks Blender: 5.0.1 (the default), 5.2.3, 5.1.2, 4.5.15 or 4.2.23. bpy 5.1 and newer need Python 3.13, older
 # ones 3.11: scripts/find_python.sh finds it, PYTHON=/path/to/python3.X names it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
