@@ -23,6 +23,26 @@ class Parser(argparse.ArgumentParser):
     def error(self, message):
         raise Failure(f"{message} (see {self.prog} --help)")
 
+    def parse_known_args(self, args=None, namespace=None):
+        # argparse takes "-inf" or "-1e3" after an option for another option ("expected one argument"): joined to
+        # its option, the value reaches the settings' own check, which says what is wrong with it.
+        joined = []
+        for arg in sys.argv[1:] if args is None else args:
+            if joined and joined[-1].startswith("--") and "=" not in joined[-1] and arg.startswith("-") \
+                    and _is_number(arg):
+                joined[-1] = f"{joined[-1]}={arg}"
+            else:
+                joined.append(arg)
+        return super().parse_known_args(joined, namespace)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
 
 def one_line(text: str) -> str:
     """A message on one line: a file name may hold a newline or a tab, a script reads the line."""

@@ -166,6 +166,8 @@ def test_outputs_are_renamed_into_place_only_on_success(tmp_path):
 @pytest.mark.parametrize("option, value, message", [
     ("--strength", "nan", "Strength must be a number from 0 to 5"),
     ("--strength", "-1", "Strength must be a number from 0 to 5"),
+    ("--strength", "-inf", "Strength must be a number from 0 to 5"),  # argparse took it for an option
+    ("--smoothing", "-1e3", "Smoothing must be"),
     ("--smoothing", "inf", "Smoothing must be"),
     ("--hold", "nan", "Minimum Hold must be"),
     ("--hold", "1e300", "Minimum Hold must be"),
