@@ -227,14 +227,17 @@ def _local_features(y: np.ndarray, sr: int) -> np.ndarray:
     power = spec**2
     mfcc = (10.0 * np.log10(np.maximum(power @ mel_basis, 1e-10))) @ dct
 
-    # Level from the energy of each hop (a frame is two hops) and zero crossings from a running count:
-    # no copy of the overlapping frames.
+    # Level and zero crossings from each hop's sums (a frame is two hops): no copy of the overlapping frames.
     starts = np.arange(len(frames)) * HOP
     hops = y[:(len(frames) + 1) * HOP].reshape(-1, HOP)
     energy = np.einsum("ij,ij->i", hops, hops, dtype=np.float64)
     rms_db = 10 * np.log10((energy[:-1] + energy[1:]) / N_FFT + 1e-20)
-    flips = np.concatenate([[0], np.cumsum(np.signbit(y[1:]) != np.signbit(y[:-1]))])
-    zcr = (flips[starts + N_FFT - 1] - flips[starts]) / (N_FFT - 1)
+    signs = np.signbit(hops).ravel()
+    flips = np.zeros(len(signs), dtype=bool)  # flips[i]: the sign changes from sample i to i + 1
+    np.not_equal(signs[1:], signs[:-1], out=flips[:-1])
+    per_hop = flips.reshape(-1, HOP).sum(axis=1)
+    # A frame's N_FFT samples have N_FFT - 1 neighbours: its two hops' flips but the one out of its last sample.
+    zcr = (per_hop[:-1] + per_hop[1:] - flips[starts + N_FFT - 1]) / (N_FFT - 1)
 
     total = spec.sum(axis=1) + 1e-10
     centroid = spec @ freqs / total

@@ -71,6 +71,11 @@ def test_features_are_librosas():
     np.testing.assert_allclose(col("rms_db")[audible], 20 * np.log10(rms[audible] + 1e-10), atol=1e-3)
     centroid = librosa.feature.spectral_centroid(S=spec, sr=SR)[0]
     np.testing.assert_allclose(col("centroid")[audible] * 1000, centroid[audible], rtol=1e-3)
+    # Zero crossings over a frame's N_FFT - 1 neighbouring pairs (librosa divides by N_FFT, counts the pair into
+    # the frame's first sample but not in the first frame, and near-zero samples as positive).
+    zcr = librosa.feature.zero_crossing_rate(y, frame_length=features.N_FFT, hop_length=features.HOP, center=False)[0]
+    later = audible & (np.arange(len(audible)) > 0)
+    np.testing.assert_allclose(col("zcr")[later], zcr[later] * features.N_FFT / (features.N_FFT - 1), atol=3e-3)
     # YIN on the half-rate signal (pairs of samples averaged), on voiced frames (the others hold the last pitch).
     half = 0.5 * (y[0:len(y) // 2 * 2:2] + y[1:len(y) // 2 * 2:2])
     f0 = librosa.yin(half, fmin=70, fmax=500, sr=SR // 2, frame_length=features.N_FFT // 2,
