@@ -77,7 +77,8 @@ def _smooth3(noise: np.ndarray) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=4096)  # a re-run asks again for every face (a few hundred keys each): the same, read-only
+# A re-run asks again for every face: the same, read-only. 1,024 members of an hour's speech hold 60 MB.
+@lru_cache(maxsize=1024)
 def blinks(duration_s: float, member: Temperament, fps: float) -> tuple:
     """(frames from the start, values) of this member's blinks: closed for about 0.1 s every 2-6 s."""
     rng = np.random.default_rng([member.rng_seed, 7])
