@@ -55,6 +55,9 @@ def run(main, argv) -> int:
         return main(argv) or 0
     except Failure as e:
         print(f"error: {one_line(e)}", file=sys.stderr)
+    except KeyboardInterrupt:  # Ctrl-C: the user stopped it (what was not finished is not written), no traceback
+        print("error: stopped (Ctrl-C)", file=sys.stderr)
+        return 130
     except SystemExit as e:  # --help, or a library's exit
         if not isinstance(e.code, str):
             return e.code or 0

@@ -443,7 +443,13 @@ def evaluate(data: Data, params, folds: int, n_jobs: int) -> tuple:
     for name, k, tr, te in jobs:
         print(f"{name} {protocols[name][k][0]}: held out {', '.join(sorted(set(data.speaker[te])))[:120]}",
               file=sys.stderr)
-    done = Parallel(n_jobs=n_jobs)(delayed(_fit_and_judge)(data, tr, te, params, k) for _n, k, tr, te in jobs)
+    start, done = time.time(), []
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_and_judge)(data, tr, te, params, k) for _n, k, tr, te in jobs)
+    for (name, k, _tr, _te), result in zip(jobs, results):  # in order, as they finish: a long run shows it goes on
+        done.append(result)
+        print(f"{name} {protocols[name][k][0]}: judged ({len(done)} of {len(jobs)}, {time.time() - start:.0f} s)",
+              file=sys.stderr)
     report, out_of_fold = {}, {}
     for name, splits in protocols.items():
         results = [r for (n, _k, _tr, _te), r in zip(jobs, done) if n == name]
@@ -616,6 +622,7 @@ def _main(argv) -> int:
             break
     else:
         print("warning: no held-out voices, so the probabilities are not calibrated (temperature 1)", file=sys.stderr)
+    print("training the model on every voice", file=sys.stderr)
     booster, (mean, std) = train_model(data, np.arange(len(x)), params)
     extra = {
         "trained_on": {"corpora": corpora, "speakers": len(speakers), "speaker_ids": speakers,

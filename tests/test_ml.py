@@ -436,6 +436,8 @@ def test_train_cli_on_two_corpora(tmp_path):
                           "--folds", "2", "--trees", "20", "--cache", str(tmp_path / "cache")],
                          cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
+    # A long run says how far it is: each judged fold as it is done (2 speaker folds, 2 corpora), then the model.
+    assert "(4 of 4," in res.stderr and "training the model on every voice" in res.stderr
     report = json.loads((out / "training_report.json").read_text())
     assert report["corpora"]["ravdess"]["speakers"] == ["ravdess-01", "ravdess-02"]
     assert report["corpora"]["ravdess"]["clips"] == 120
@@ -580,6 +582,27 @@ def test_corpora_are_read_by_file_name(tmp_path):
     assert found == {n: v for n, v in names.items() if v}
     assert {c.corpus for c in load_corpus(str(tmp_path), "tess")} == {"tess"}
     assert len(load_corpus(str(tmp_path), "emodb")) == 3
+
+
+@needs_data
+def test_train_stopped_with_ctrl_c_says_so_in_one_line_and_writes_nothing(tmp_path):
+    """Ctrl-C reaches the whole process group (the fold workers too): one error line, exit 130, no model."""
+    import signal
+
+    out = tmp_path / "model"
+    run = subprocess.Popen([sys.executable, "-m", "ml.train", CORPORA, "--out", str(out), "--speakers", "4",
+                            "--folds", "2", "--trees", "300", "--cache", str(tmp_path / "cache")],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    seen = []
+    for line in run.stderr:  # the folds are listed once the features are made: training has begun
+        seen.append(line)
+        if line.startswith("corpora ravdess: held out"):
+            break
+    os.killpg(run.pid, signal.SIGINT)
+    rest = run.communicate(timeout=120)[1]
+    assert run.returncode == 130, "".join(seen) + rest
+    assert rest.strip().splitlines()[-1] == "error: stopped (Ctrl-C)" and "Traceback" not in rest, rest
+    assert not out.exists()
 
 
 @needs_data
