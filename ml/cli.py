@@ -51,6 +51,7 @@ def one_line(text: str) -> str:
 
 def run(main, argv) -> int:
     """main(argv) -> exit code, with every failure turned into exit code 1 and one `error:` line."""
+    _quiet_threads_once_stopped()
     try:
         return main(argv) or 0
     except Failure as e:
@@ -66,6 +67,29 @@ def run(main, argv) -> int:
         traceback.print_exc(file=sys.stdout)
         print(f"error: {type(e).__name__}: {one_line(e)}", file=sys.stderr)
     return 1
+
+
+_stopped = []  # the signal, once Ctrl-C came
+
+
+def _quiet_threads_once_stopped() -> None:
+    """After Ctrl-C, exceptions in other threads (joblib's workers' manager, as it is torn down) are not printed:
+    the one line says it was stopped. Installed once a process, and only over Python's own Ctrl-C handler."""
+    import signal
+    import threading
+
+    def on_interrupt(signum, frame):
+        _stopped.append(signum)
+        raise KeyboardInterrupt
+
+    try:
+        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:  # ignored, taken, or ours already
+            return
+        signal.signal(signal.SIGINT, on_interrupt)
+    except ValueError:  # not the main thread: no signal handler can be set, Ctrl-C goes on as before
+        return
+    default = threading.excepthook
+    threading.excepthook = lambda args: None if _stopped else default(args)
 
 
 def _same(a: str, b: str) -> bool:
