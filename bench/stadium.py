@@ -122,8 +122,8 @@ def report(results: list, labels: list, rounds: int) -> None:
     print(f"\n{'':<26}" + "".join(f"{label:>24}" for label in labels) + ("     ratio" if len(results) == 2 else "")
           + "   goal")
     for step in STEPS:
-        medians = [(statistics.median(w for w, _c in r["runs"][step]), statistics.median(c for _w, c in r["runs"][step]))
-                   for r in results]
+        medians = [(statistics.median(w for w, _c in r["runs"][step]),
+                    statistics.median(c for _w, c in r["runs"][step])) for r in results]
         cells = "".join(f"{f'{w:.2f} s ({c:.2f})':>24}" for w, c in medians)
         ratio = f"{medians[1][0] / medians[0][0]:9.1f}x" if len(results) == 2 else ""
         print(f"{step:<26}{cells}{ratio}   {GOALS[step]:g} s: {'met' if medians[0][0] <= GOALS[step] else 'not met'}")

@@ -6,6 +6,7 @@ so a failed run leaves the scene as it was.
 from __future__ import annotations
 
 import os
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -15,7 +16,7 @@ from ..crowd.presets import BLINKS, LABELS, detect, expression_table, match, pla
 from ..crowd.simplify import keep_indices
 from ..ml import settings as ranges
 from ..ml.settings import DEFAULTS
-from ..ml.audio import AudioError
+from ..ml.audio import AudioError, read_ahead
 from ..ml.model import DEFAULT_MODEL_DIR, EmotionModel, ModelError
 from ..ml.timeline import Timeline, predict_timeline
 from . import audio, keys
@@ -375,14 +376,15 @@ def _analyse(job: Job, progress, cancelled) -> Timeline:
 
     def heard():
         done = 0
-        for piece in audio.pieces(job.source, rate):
-            if cancelled():
-                raise Cancelled()
-            yield piece
-            done += len(piece)
-            m, s = divmod(int(done / rate), 60)
-            progress(0.05 + (ANALYSED - 0.1) * min(done / rate / expected, 1.0),
-                     f"listening to the speech: {m}:{s:02d} of {total}")
+        with closing(read_ahead(audio.pieces(job.source, rate))) as stream:  # progress and Esc stay on this thread
+            for piece in stream:
+                if cancelled():
+                    raise Cancelled()  # (leaving the with stops the decoder and closes the file first)
+                yield piece
+                done += len(piece)
+                m, s = divmod(int(done / rate), 60)
+                progress(0.05 + (ANALYSED - 0.1) * min(done / rate / expected, 1.0),
+                         f"listening to the speech: {m}:{s:02d} of {total}")
 
     m, s = divmod(int(round(expected)), 60)
     total = f"{m}:{s:02d}"

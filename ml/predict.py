@@ -10,7 +10,7 @@ import os
 import sys
 
 from . import cli, export, settings
-from .audio import AudioError, read_pieces
+from .audio import AudioError, read_ahead, read_pieces
 from .model import DEFAULT_MODEL_DIR, EmotionModel, ModelError
 from .timeline import predict_timeline
 
@@ -42,7 +42,7 @@ def _main(argv) -> int:
     inputs = [("the audio file", args.audio), *(("a model file", p) for p in model.files)]
     with cli.Outputs({"--csv": args.csv, "--plot": args.plot}, inputs) as out:
         try:
-            timeline = predict_timeline(read_pieces(args.audio, model.sample_rate), model, args.smoothing)
+            timeline = predict_timeline(read_ahead(read_pieces(args.audio, model.sample_rate)), model, args.smoothing)
         except (AudioError, OSError) as e:
             raise cli.Failure(f"cannot decode {args.audio}: {e}") from None
         summary = timeline.summary()

@@ -94,6 +94,38 @@ def test_features_are_librosas():
     np.testing.assert_allclose(col("dmfcc3")[8:], delta[3, 4:-4], atol=1e-3 * np.abs(delta[3]).max())
 
 
+def test_read_ahead_gives_the_same_pieces_and_errors_and_closes_the_file_when_left_early():
+    """Decoding in a thread of its own: the same pieces in order, an error where it happened, and a caller that
+    stops early leaves no decoder running and no file open."""
+    import threading
+
+    from ml.audio import AudioError, read_ahead
+
+    pieces = [np.full(10, i, dtype=np.float32) for i in range(7)]
+    assert all(np.array_equal(a, b) for a, b in zip(read_ahead(iter(pieces)), pieces, strict=True))
+    closed = []
+
+    def source(fail_after=None):
+        try:
+            for i, piece in enumerate(pieces):
+                if i == fail_after:
+                    raise AudioError("damaged past its header")
+                yield piece
+        finally:
+            closed.append(threading.current_thread().name)
+
+    got = []
+    with pytest.raises(AudioError, match="damaged past its header"):
+        for piece in read_ahead(source(fail_after=3)):
+            got.append(piece)
+    assert len(got) == 3 and closed == ["audience decode"]
+    stream = read_ahead(source(), depth=1)
+    next(stream)
+    stream.close()  # the caller stops (an error in the analysis, Esc)
+    assert closed[-1] == "audience decode" and len(closed) == 2
+    assert not any(t.name == "audience decode" for t in threading.enumerate())
+
+
 def test_streamed_pieces_give_the_same_frames():
     """However a decoder cuts the stream, the features are the same as from one array."""
     y = speech_sample(8.0)
