@@ -26,14 +26,15 @@ class Parser(argparse.ArgumentParser):
     def parse_known_args(self, args=None, namespace=None):
         # argparse takes "-inf" or "-1e3" after an option for another option ("expected one argument"): joined to
         # its option, the value reaches the settings' own check, which says what is wrong with it.
-        joined = []
-        for arg in sys.argv[1:] if args is None else args:
-            if joined and joined[-1].startswith("--") and "=" not in joined[-1] and arg.startswith("-") \
-                    and _is_number(arg):
-                joined[-1] = f"{joined[-1]}={arg}"
+        args, joined = list(sys.argv[1:] if args is None else args), []
+        while args and args[0] != "--":  # after "--" every word is a name, a file's say
+            arg = args.pop(0)
+            action = self._option_string_actions.get(joined[-1]) if joined else None
+            if action is not None and action.nargs is None and arg.startswith("-") and _is_number(arg):
+                joined[-1] = f"{joined[-1]}={arg}"  # an option that takes one value, and this is its value
             else:
                 joined.append(arg)
-        return super().parse_known_args(joined, namespace)
+        return super().parse_known_args(joined + args, namespace)
 
 
 def _is_number(text: str) -> bool:

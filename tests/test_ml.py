@@ -726,9 +726,15 @@ def test_predict_cli_missing_file_and_bad_smoothing(tmp_path):
     line = _one_error_line(_predict(tmp_path / "two\nlines.wav"))  # still one line a script can read
     assert "two\\nlines.wav" in line
     wav = write_wav(str(tmp_path / "a.wav"), tone(2.2), SR)
-    for value in ("nan", "inf", "-1"):
+    for value in ("nan", "inf", "-1", "-inf", "-1e3"):  # the last two argparse took for options before
         out = _predict(wav, "--smoothing", value)
         assert "Smoothing must be a number from 0 to 60" in _one_error_line(out) and out.stdout == ""
+    # A file named like a negative number stays a file: after "--", and after a flag that takes no value.
+    shutil.copy(wav, tmp_path / "-1")
+    for args in (["--", "-1"], ["--summary", "--", "-1"], ["--summary", "-1"]):
+        out = subprocess.run([sys.executable, "-m", "ml.predict", *args], cwd=tmp_path, capture_output=True,
+                             text=True, env={**os.environ, "PYTHONPATH": ROOT})
+        assert out.returncode == 0, (args, out.stderr)
 
 
 def test_predict_cli_failures_leave_no_output(tmp_path):
