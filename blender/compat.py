@@ -232,8 +232,10 @@ class Keys(NamedTuple):
 # The 8 bytes from a key's interpolation to its easing as one little-endian word: kinds in its low bytes, marks in
 # its high ones, the selection flags between them masked out (selecting a key is not an edit).
 _WORD_AT = _BEZTRIPLE.fields[KEY_KINDS[0]][1]
-_KINDS_MASK = sum(0xFF << 8 * (_BEZTRIPLE.fields[k][1] - _WORD_AT) for k in KEY_KINDS)
-_MARKS_MASK = sum(0xFF << 8 * (_BEZTRIPLE.fields[k][1] - _WORD_AT) for k in KEY_MARKS)
+_KIND_BYTES = [_BEZTRIPLE.fields[k][1] - _WORD_AT for k in KEY_KINDS]  # where each sits in the word
+_MARK_BYTES = [_BEZTRIPLE.fields[k][1] - _WORD_AT for k in KEY_MARKS]
+_KINDS_MASK = sum(0xFF << 8 * at for at in _KIND_BYTES)
+_MARKS_MASK = sum(0xFF << 8 * at for at in _MARK_BYTES)
 _copy = np.empty(0, dtype=np.uint8)  # where a face's keys are copied to, kept between calls (fresh pages cost)
 _COPY_KEPT = 8 << 20  # bytes: one bigger (made for a face of 100k keys) is made anew for the next, smaller face
 
@@ -262,15 +264,13 @@ def keyframe_arrays(fcurves) -> list:
     words = np.ndarray((total,), "<u8", _copy, _WORD_AT, (size,)) & np.uint64(_KINDS_MASK | _MARKS_MASK)
     ends = list(accumulate(counts))
     if total and not int(words[0]) & _MARKS_MASK and (words == words[0]).all():  # as written: alike, unmarked
-        first = np.array([[int(words[0]) >> 8 * (_BEZTRIPLE.fields[k][1] - _WORD_AT) & 0xFF] for k in KEY_KINDS],
-                         dtype=np.int32)
+        first = np.array([[int(words[0]) >> 8 * at & 0xFF] for at in _KIND_BYTES], dtype=np.int32)
         same = np.ones(len(KEY_KINDS), dtype=bool)
         none = np.empty((len(KEY_KINDS), 0), dtype=np.int32)  # a curve without keys: as foreach_get reads it
         return [Keys(co[2 * (b - n):2 * b], first, same) if n else Keys(co[:0], none, ~same)
                 for n, b in zip(counts, ends)]
     rows = np.ndarray((total, 8), np.uint8, _copy, _WORD_AT, (size, 1))
-    kinds = rows[:, [_BEZTRIPLE.fields[k][1] - _WORD_AT for k in KEY_KINDS]].T.astype(np.int32)
-    marks = rows[:, [_BEZTRIPLE.fields[k][1] - _WORD_AT for k in KEY_MARKS]].T.astype(np.int32)
+    kinds, marks = (rows[:, at].T.astype(np.int32) for at in (_KIND_BYTES, _MARK_BYTES))
     return [_keys(co[2 * (b - n):2 * b], kinds[:, b - n:b], marks[:, b - n:b]) for n, b in zip(counts, ends)]
 
 

@@ -444,9 +444,9 @@ def evaluate(data: Data, params, folds: int, n_jobs: int) -> tuple:
         print(f"{name} {protocols[name][k][0]}: held out {', '.join(sorted(set(data.speaker[te])))[:120]}",
               file=sys.stderr)
     start, done = time.time(), []
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+    judged = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_and_judge)(data, tr, te, params, k) for _n, k, tr, te in jobs)
-    for (name, k, _tr, _te), result in zip(jobs, results):  # in order, as they finish: a long run shows it goes on
+    for (name, k, _tr, _te), result in zip(jobs, judged):  # in order, as they finish: a long run shows it goes on
         done.append(result)
         print(f"{name} {protocols[name][k][0]}: judged ({len(done)} of {len(jobs)}, {time.time() - start:.0f} s)",
               file=sys.stderr)
