@@ -9,7 +9,9 @@ Everything stops at 8 kHz (the signal is 16 kHz), where phones, 16 kHz files, MP
 Beside librosa's features, measures of
 vocal effort and voice quality that hold across rooms and languages: spectral tilt (alpha ratio,
 Hammarberg index, slope), how periodic the voice is, pitch measured on voiced frames only, and how
-much pitch and level shake from one voiced frame to the next (a frame-rate jitter and shimmer).
+much pitch and level shake from one voiced frame to the next (a frame-rate jitter and shimmer), how
+clearly the harmonics stand out of the breath (cepstral peak prominence) and how strong the first
+harmonic is against the second (H1-H2: a breathy voice against a pressed one).
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 # Bumped whenever the numbers a model was trained on would change.
-FEATURE_VERSION = 7  # 7: the speech gate judged against the loud sounds, not the loudest frame
+FEATURE_VERSION = 8  # 8: cepstral peak prominence and H1-H2
 
 # 16 kHz: phones, 16 kHz files, MP3s and EmoDB carry nothing above 8 kHz, so whatever lies higher would
 # tell the microphone, not the emotion. It is also a third less signal to analyse than 22,050 Hz.
@@ -51,7 +53,7 @@ N_CONTRAST = 6  # octave bands from 200 Hz up to 6.4 kHz, and the band below 200
 _TRACK_NAMES = ["rms_db", "zcr", "centroid", "bandwidth", "rolloff", "flatness",
                 *[f"contrast{i}" for i in range(N_CONTRAST)],
                 "alpha_ratio", "hammarberg", "slope", "periodicity", "voiced", "onset", "log_f0",
-                "jitter", "shimmer"]
+                "jitter", "shimmer", "cpp", "h1h2"]
 FRAME_NAMES = (
     [f"mfcc{i}" for i in range(N_MFCC)]
     + [f"dmfcc{i}" for i in range(N_MFCC)]
@@ -59,8 +61,8 @@ FRAME_NAMES = (
     + [f"d{n}" for n in _TRACK_NAMES]  # causal deltas of level, spectral shape and pitch too
 )
 POOLED_NAMES = [f"{n}_mean" for n in FRAME_NAMES] + [f"{n}_std" for n in FRAME_NAMES] + ["speech_fraction"]
-# Pitch is pooled over voiced frames only: elsewhere YIN's period is noise.
-VOICED_NAMES = ("log_f0", "dlog_f0", "jitter", "shimmer", "djitter", "dshimmer")
+# Pitch, and what is measured at the pitch, is pooled over voiced frames only: elsewhere YIN's period is noise.
+VOICED_NAMES = ("log_f0", "dlog_f0", "jitter", "shimmer", "djitter", "dshimmer", "cpp", "dcpp", "h1h2", "dh1h2")
 
 
 CHUNK_S = 30.0   # at most this much signal is analysed at once: memory stays flat however long the speech
@@ -248,8 +250,40 @@ def _local_features(y: np.ndarray, sr: int) -> np.ndarray:
     log_f0, periodicity = _pitch(y, sr, len(frames))
     zeros = np.zeros(len(frames))  # voiced, onset, jitter, shimmer: filled once the recording's speech is known
     tracks = [rms_db, zcr, centroid / 1000.0, bandwidth / 1000.0, rolloff / 1000.0, flatness,
-              *_contrast(spec, freqs), *_tilt(power, freqs), periodicity, zeros, zeros, log_f0, zeros, zeros]
+              *_contrast(spec, freqs), *_tilt(power, freqs), periodicity, zeros, zeros, log_f0, zeros, zeros,
+              _cepstral_peak(power, sr), _h1_h2(spec, freqs, log_f0)]
     return np.column_stack([mfcc, *tracks]).astype(np.float32)
+
+
+def _cepstral_peak(power: np.ndarray, sr: int, fmin: float = 70.0, fmax: float = 500.0) -> np.ndarray:
+    """Cepstral peak prominence (dB): how far the cepstrum's peak among the pitch periods stands above the
+    cepstrum's trend line. Harmonics that stand clear of the breath and noise between them give a high peak; a
+    breathy, whispered or strained voice a low one. It needs no pitch track and holds across languages."""
+    from scipy import fft
+
+    half = N_FFT // 2
+    cepstrum = np.abs(fft.irfft(10 * np.log10(power + 1e-10), n=N_FFT, axis=1)[:, :half])
+    db = 20 * np.log10(cepstrum + 1e-10)
+    lo, hi = int(sr / fmax), int(sr / fmin)
+    # The trend: a straight line over the quefrencies from the highest pitch's period up.
+    q = np.arange(lo, half, dtype=np.float64)
+    centred = q - q.mean()
+    slope = db[:, lo:] @ centred / (centred @ centred)
+    intercept = db[:, lo:].mean(axis=1) - slope * q.mean()
+    peak = lo + np.argmax(db[:, lo:hi], axis=1)
+    return db[np.arange(len(db)), peak] - (intercept + slope * peak)
+
+
+def _h1_h2(spec: np.ndarray, freqs: np.ndarray, log_f0: np.ndarray) -> np.ndarray:
+    """The first harmonic's level against the second's (dB), each the strongest bin within one bin of where YIN's
+    pitch puts it: high in a breathy voice, low in a pressed one (a bin is 21 Hz, so rough for low voices)."""
+    rows, step = np.arange(len(spec)), freqs[1]
+
+    def harmonic(n):
+        at = np.clip(np.rint(n * 2.0**log_f0 / step).astype(int), 1, spec.shape[1] - 2)
+        return np.maximum(np.maximum(spec[rows, at - 1], spec[rows, at]), spec[rows, at + 1])
+
+    return 20 * np.log10(harmonic(1) + 1e-10) - 20 * np.log10(harmonic(2) + 1e-10)
 
 
 def _tilt(power: np.ndarray, freqs: np.ndarray) -> list:

@@ -277,6 +277,31 @@ def test_recording_normalisation_leans_on_the_prior_until_the_voice_is_heard():
     assert abs(quiet[:, 0].mean()) < 1e-5 and not np.allclose(loud[:, 1:], quiet[:, 1:], atol=0.1)
 
 
+def test_cepstral_peak_and_h1_h2_tell_a_clear_voice_from_a_breathy_one():
+    """A voice of 200 Hz with its harmonics falling off (a pressed voice's second harmonic at half the first's), and
+    the same voice breathy: a weaker second harmonic and breath noise between the harmonics. The cepstral peak
+    stands out less in the breathy voice; H1-H2 reads the two harmonics' levels (6 dB and 20 dB)."""
+    t = np.arange(3 * SR) / SR
+    rng = np.random.default_rng(0)
+
+    def voice(second, breath):
+        y = sum(a * np.sin(2 * np.pi * 200 * n * t) for n, a in ((1, 1.0), (2, second), *((n, 0.3 / n) for n in range(3, 20))))
+        syllables = np.where(t * 2 % 1 < 0.7, 1.0, 1e-3)  # 0.35 s of voice, 0.15 s of pause
+        return (0.2 * syllables * (y + breath * rng.standard_normal(len(t)))).astype(np.float32)
+
+    def voiced_mean(y, name):
+        frames = features.frame_features(y)
+        assert frames.voiced.mean() > 0.5
+        return float(frames.feats[frames.voiced, features.FRAME_NAMES.index(name)].mean())
+
+    pressed, breathy = voice(0.5, 0.0), voice(0.1, 0.3)
+    assert voiced_mean(pressed, "h1h2") == pytest.approx(20 * np.log10(1 / 0.5), abs=1.5)
+    assert voiced_mean(breathy, "h1h2") == pytest.approx(20 * np.log10(1 / 0.1), abs=1.5)
+    assert voiced_mean(pressed, "cpp") > voiced_mean(breathy, "cpp") + 5
+    # pooled over the voiced frames only, as pitch is
+    assert {"cpp", "h1h2"} <= set(features.VOICED_NAMES)
+
+
 def test_pooling_matches_direct_statistics():
     feats = np.random.default_rng(1).standard_normal((400, 3)).astype(np.float32)
     speech = np.ones(400, dtype=bool)
