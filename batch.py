@@ -43,10 +43,10 @@ def parser():
     p.add_argument("--summary", help="with --shots: write a JSON summary of the shots run")
     p.add_argument("--strip", help="name of the sound strip with the speech")
     p.add_argument("--faces", help="name of the collection of faces")
-    p.add_argument("--preset", default="AUTO", choices=["AUTO", *PRESETS],
+    p.add_argument("--preset", default="AUTO", type=str.upper, choices=["AUTO", *PRESETS],
                    help="shape-key naming (default AUTO: found from each face's shape keys)")
     p.add_argument("--preset-file", help="your own emotion -> shape-key table (JSON, saved from the panel)")
-    p.add_argument("--mode", default="MIRROR", choices=list(MODES), help="mirror the speaker or react")
+    p.add_argument("--mode", default="MIRROR", type=str.upper, choices=list(MODES), help="mirror the speaker or react")
     default = settings.DEFAULTS
     p.add_argument("--seed", type=number("seed"), default=default["seed"], help="variation seed (default %(default)s)")
     p.add_argument("--strength", type=number("strength"), default=default["strength"],

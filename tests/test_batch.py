@@ -188,6 +188,15 @@ def test_bad_numbers_are_refused(addon, demo_blend, tmp_path, option, value, mes
     assert not out.exists()
 
 
+def test_mode_and_preset_are_read_in_any_case():
+    """The panel shows "React" and "ARKit 52"; a TD who types `--mode react --preset arkit` means the same."""
+    sys.path.insert(0, ROOT)
+    import batch as batch_script
+
+    args = batch_script.parse_args(["--strip", "Speech", "--faces", "Audience", "--mode", "react", "--preset", "arkit"])
+    assert (args.mode, args.preset) == ("REACT", "ARKIT")
+
+
 @pytest.mark.parametrize("args, message", [
     (["--strip", "Speech"], "the following arguments are required: --faces"),
     (["--strip", "Speech", "--faces", "Audience", "--seed", "abc"], "argument --seed"),
