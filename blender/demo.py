@@ -307,24 +307,33 @@ def build_demo_scene(scene=None, rows: int = 3, per_row: int = 4, speech: str = 
 
 
 def most_expressive_frame(collection, spans=None) -> int:
-    """The keyed frame where the faces' shape keys add up to the most (within one of `spans`, [(first, last)
-    frame], if given): a good still for the README."""
+    """The keyed frame where the faces show an expression most clearly (within one of `spans`, [(first, last)
+    frame], if given): each face's strongest shape key, blinks aside, added over the faces. A smile or a frown at
+    0.7 reads in a still; many keys a third of the way (eyes a little wider, the jaw a little open) add up to more
+    but read as a face paying attention."""
     from . import keys
 
-    totals = {}
+    faces = []
     for obj in collection.all_objects:
         key = obj.data.shape_keys if obj.type == "MESH" else None
         action = keys.find_action(key)[0] if key else None
+        curves = []
         for fc in compat.existing_fcurves(action) if action else ():
-            if "Blink" in fc.data_path:
+            if "Blink" in fc.data_path or "_EYE_Close" in fc.data_path:
                 continue  # a still of the reactions, not of closed eyes
-            co = np.empty(2 * len(fc.keyframe_points), dtype=np.float32)
+            co = np.empty(2 * len(fc.keyframe_points), dtype=np.float64)
             fc.keyframe_points.foreach_get("co", co)
-            for frame, value in zip(co[0::2], co[1::2]):
-                totals[int(frame)] = totals.get(int(frame), 0.0) + float(value)
+            curves.append((co[0::2], co[1::2]))
+        if curves:
+            faces.append(curves)
+    frames = np.unique(np.concatenate([f for curves in faces for f, _v in curves])) if faces else np.zeros(0)
     if spans:
-        totals = {f: v for f, v in totals.items() if any(first <= f <= last for first, last in spans)}
-    return max(totals, key=totals.get) if totals else 1
+        frames = frames[np.any([(first <= frames) & (frames <= last) for first, last in spans], axis=0)]
+    if not len(frames):
+        return 1
+    # Each face's members key at their own delays: its curves are read between their keys on one grid of frames.
+    shown = sum(np.max([np.interp(frames, f, v) for f, v in curves], axis=0) for curves in faces)
+    return int(round(frames[int(np.argmax(shown))]))
 
 
 def open_eyes_frame(collection, frame: int, within: int) -> int:

@@ -182,3 +182,21 @@ def test_raised_brows_stay_under_the_fringe(face):
         # Surprise raises the inner and outer brow at once: both moves added, as Blender mixes them.
         top = (_coords(blocks["browInnerUp"])[brow] + _coords(blocks[f"browOuterUp{side}"])[brow] - basis)[:, 2].max()
         assert top < fringe - 0.05, f"the {side.lower()} brow rises to {top:.2f}, the fringe starts at {fringe:.2f}"
+
+
+def test_the_demo_still_is_a_clear_expression_not_many_faint_keys(addon, empty_scene):
+    """out/demo.png's frame: a smile at 0.7 on every face reads in a still; eight keys at 0.3 (brows, eyes and jaw a
+    little open: more in total) read as faces paying attention, and closed eyes are no expression at all."""
+    demo, keys = sub(addon, "blender.demo"), sub(addon, "blender.keys")
+    faces = demo.build_audience(empty_scene, rows=1, per_row=2)
+    frames = np.array([1.0, 20.0, 40.0, 60.0, 80.0])
+    faint = ("browInnerUp", "browOuterUpLeft", "browOuterUpRight", "eyeWideLeft", "eyeWideRight", "jawOpen",
+             "mouthFunnel", "cheekSquintLeft")
+    for i, obj in enumerate(faces.objects):
+        at = frames + i  # each member at its own delay
+        curves = {"mouthSmileLeft": (at, np.array([0, 0.7, 0, 0, 0])),
+                  "eyeBlinkLeft": (at, np.array([0, 0, 0, 1.0, 0])), "eyeBlinkRight": (at, np.array([0, 0, 0, 1.0, 0]))}
+        curves.update({name: (at, np.array([0, 0, 0.3, 0, 0])) for name in faint})
+        keys.write_face(obj.data.shape_keys, obj.name, curves)
+    assert demo.most_expressive_frame(faces) in (20, 21)
+    assert demo.most_expressive_frame(faces, [(30, 90)]) in (40, 41)  # within the spans asked for
