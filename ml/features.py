@@ -3,7 +3,8 @@
 Frame-level features come from one STFT of the signal; each prediction window only
 sums precomputed frames (cumulative sums), so the cost does not grow with overlap.
 The features are librosa's (MFCC, YIN pitch, spectral shape), written in NumPy/SciPy so that a click
-needs no librosa import nor numba compile; tests/test_ml.py checks them against librosa.
+needs no librosa import nor numba compile; tests/test_ml.py checks them against librosa, and the
+voice-quality measures below against synthetic voices.
 
 Everything stops at 8 kHz (the signal is 16 kHz), where phones, 16 kHz files, MP3s and EmoDB stop too.
 Beside librosa's features, measures of
@@ -23,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 # Bumped whenever the numbers a model was trained on would change.
-FEATURE_VERSION = 8  # 8: cepstral peak prominence and H1-H2
+FEATURE_VERSION = 9  # 8: cepstral peak prominence and H1-H2; 9: both independent of the gain and bounded
 
 # 16 kHz: phones, 16 kHz files, MP3s and EmoDB carry nothing above 8 kHz, so whatever lies higher would
 # tell the microphone, not the emotion. It is also a third less signal to analyse than 22,050 Hz.
@@ -255,16 +256,21 @@ def _local_features(y: np.ndarray, sr: int) -> np.ndarray:
     return np.column_stack([mfcc, *tracks]).astype(np.float32)
 
 
-def _cepstral_peak(power: np.ndarray, sr: int, fmin: float = 70.0, fmax: float = 500.0) -> np.ndarray:
+def _cepstral_peak(power: np.ndarray, sr: int, fmin: float = 60.0, fmax: float = 500.0) -> np.ndarray:
     """Cepstral peak prominence (dB): how far the cepstrum's peak among the pitch periods stands above the
     cepstrum's trend line. Harmonics that stand clear of the breath and noise between them give a high peak; a
-    breathy, whispered or strained voice a low one. It needs no pitch track and holds across languages."""
+    breathy, whispered or strained voice a low one. It needs no pitch track and holds across languages.
+
+    The periods searched reach a little below YIN's 70 Hz, so a deep voice's peak is found rather than missed. The
+    spectrum's floor is 100 dB under the frame's strongest bin, not an absolute level: the gain changes nothing."""
     from scipy import fft
 
     half = N_FFT // 2
-    cepstrum = np.abs(fft.irfft(10 * np.log10(power + 1e-10), n=N_FFT, axis=1)[:, :half])
+    floor = 1e-10 * power.max(axis=1, keepdims=True) + 1e-30
+    # The real cepstrum of the spectrum in dB: the inverse FFT of a real, even spectrum is its DCT-I (half the cost).
+    cepstrum = np.abs(fft.dct(10 * np.log10(power + floor), type=1, axis=1)[:, :half]) / N_FFT
     db = 20 * np.log10(cepstrum + 1e-10)
-    lo, hi = int(sr / fmax), int(sr / fmin)
+    lo, hi = int(sr / fmax), int(np.ceil(sr / fmin)) + 1
     # The trend: a straight line over the quefrencies from the highest pitch's period up.
     q = np.arange(lo, half, dtype=np.float64)
     centred = q - q.mean()
@@ -276,14 +282,17 @@ def _cepstral_peak(power: np.ndarray, sr: int, fmin: float = 70.0, fmax: float =
 
 def _h1_h2(spec: np.ndarray, freqs: np.ndarray, log_f0: np.ndarray) -> np.ndarray:
     """The first harmonic's level against the second's (dB), each the strongest bin within one bin of where YIN's
-    pitch puts it: high in a breathy voice, low in a pressed one (a bin is 21 Hz, so rough for low voices)."""
+    pitch puts it: high in a breathy voice, low in a pressed one (a bin is 21 Hz, so rough for low voices). A
+    harmonic more than 60 dB under the frame's strongest bin counts as 60 dB under: a voice's first two harmonics
+    are never further apart, a pure tone's (a censor's bleep) would read 160 dB."""
     rows, step = np.arange(len(spec)), freqs[1]
+    floor = 1e-3 * spec.max(axis=1) + 1e-20
 
     def harmonic(n):
         at = np.clip(np.rint(n * 2.0**log_f0 / step).astype(int), 1, spec.shape[1] - 2)
-        return np.maximum(np.maximum(spec[rows, at - 1], spec[rows, at]), spec[rows, at + 1])
+        return np.maximum(np.maximum(spec[rows, at - 1], spec[rows, at]), np.maximum(spec[rows, at + 1], floor))
 
-    return 20 * np.log10(harmonic(1) + 1e-10) - 20 * np.log10(harmonic(2) + 1e-10)
+    return 20 * np.log10(harmonic(1)) - 20 * np.log10(harmonic(2))
 
 
 def _tilt(power: np.ndarray, freqs: np.ndarray) -> list:

@@ -165,7 +165,8 @@ def read_metadata(meta_path: str) -> dict:
         raise ModelError(
             f"model was trained on feature set {meta.get('feature_version')!r}, this version computes "
             f"{features.FEATURE_VERSION}; " + ("it was made by a newer Audience Reactions: update the add-on"
-                                              if newer else "retrain it with `python -m ml.train`"))
+                                              if newer else "retrain it with `python -m ml.train`, or use the "
+                                              "shipped model (an empty Model field; no --model)"))
     number = lambda v, lo, hi: isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi  # noqa
     checks = {
         "model_file": (lambda v: isinstance(v, str) and v and os.path.basename(v) == v, "a file name beside it"),

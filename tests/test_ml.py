@@ -302,6 +302,30 @@ def test_cepstral_peak_and_h1_h2_tell_a_clear_voice_from_a_breathy_one():
     assert {"cpp", "h1h2"} <= set(features.VOICED_NAMES)
 
 
+def test_cepstral_peak_and_h1_h2_hold_for_deep_voices_quiet_files_and_tones():
+    """A deep voice (65 Hz, under YIN's 70 Hz floor) is as clear as one at 75 Hz; the same take 30 dB quieter reads
+    the same; a pure tone (a censor's bleep over the speech) stays within 60 dB, not 160."""
+    t = np.arange(3 * SR) / SR
+    syllables = np.where(t * 2 % 1 < 0.7, 1.0, 1e-3)
+
+    def voice(f0):
+        y = sum(a * np.sin(2 * np.pi * f0 * n * t) for n, a in ((1, 1.0), (2, 0.5), *((n, 0.3 / n) for n in range(3, 90))))
+        return (0.2 * syllables * y).astype(np.float32)
+
+    def voiced(y, name):
+        frames = features.frame_features(y)
+        return frames.feats[frames.voiced, features.FRAME_NAMES.index(name)], frames.voiced
+
+    deep, usual = voiced(voice(65), "cpp")[0].mean(), voiced(voice(75), "cpp")[0].mean()
+    assert deep > usual - 3
+    y = real_speech()
+    loud, where = voiced(y, "cpp")
+    quiet, _ = voiced(y * np.float32(10 ** (-30 / 20)), "cpp")
+    assert len(loud) == len(quiet) and np.abs(loud - quiet).max() < 0.5
+    tone, where = voiced((0.3 * syllables * np.sin(2 * np.pi * 1000 * t)).astype(np.float32), "h1h2")
+    assert where.mean() > 0.5 and np.all(np.abs(tone) <= 60.01)
+
+
 def test_pooling_matches_direct_statistics():
     feats = np.random.default_rng(1).standard_normal((400, 3)).astype(np.float32)
     speech = np.ones(400, dtype=bool)
