@@ -262,7 +262,7 @@ def _cepstral_peak(power: np.ndarray, sr: int, fmin: float = 60.0, fmax: float =
     breathy, whispered or strained voice a low one. It needs no pitch track and holds across languages.
 
     The periods searched reach a little below YIN's 70 Hz, so a deep voice's peak is found rather than missed. The
-    spectrum's floor is 100 dB under the frame's strongest bin, not an absolute level: the gain changes nothing."""
+    spectrum's floor is 100 dB under the frame's strongest bin, not an absolute level, so the gain hardly moves it."""
     from scipy import fft
 
     half = N_FFT // 2
