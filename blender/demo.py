@@ -307,33 +307,40 @@ def build_demo_scene(scene=None, rows: int = 3, per_row: int = 4, speech: str = 
 
 
 def most_expressive_frame(collection, spans=None) -> int:
-    """The keyed frame where the faces show an expression most clearly (within one of `spans`, [(first, last)
-    frame], if given): each face's strongest shape key, blinks aside, added over the faces. A smile or a frown at
-    0.7 reads in a still; many keys a third of the way (eyes a little wider, the jaw a little open) add up to more
-    but read as a face paying attention."""
+    """The frame where the faces show an expression most clearly (within one of `spans`, [(first, last) frame],
+    if given): each face's strongest shape key, blinks aside, added over the faces. A smile or a frown at 0.7 reads
+    in a still; many keys a third of the way (eyes a little wider, the jaw a little open) add up to more but read as
+    a face paying attention. Only the shape keys' values count, not other curves an artist keyed on the action."""
     from . import keys
 
     faces = []
     for obj in collection.all_objects:
         key = obj.data.shape_keys if obj.type == "MESH" else None
         action = keys.find_action(key)[0] if key else None
+        values = {keys.shape_key_path(block.name) for block in key.key_blocks} if key else set()
         curves = []
-        for fc in compat.existing_fcurves(action) if action else ():
-            if "Blink" in fc.data_path or "_EYE_Close" in fc.data_path:
+        for fc in compat.slot_fcurves(action, key) if action else ():
+            if fc.data_path not in values or "Blink" in fc.data_path or "_EYE_Close" in fc.data_path:
                 continue  # a still of the reactions, not of closed eyes
             co = np.empty(2 * len(fc.keyframe_points), dtype=np.float64)
             fc.keyframe_points.foreach_get("co", co)
-            curves.append((co[0::2], co[1::2]))
+            order = np.argsort(co[0::2], kind="stable")  # keys moved by a script may be out of order
+            if len(order):
+                curves.append((co[0::2][order], co[1::2][order]))
         if curves:
             faces.append(curves)
-    frames = np.unique(np.concatenate([f for curves in faces for f, _v in curves])) if faces else np.zeros(0)
-    if spans:
-        frames = frames[np.any([(first <= frames) & (frames <= last) for first, last in spans], axis=0)]
+    if not faces:
+        return 1
+    # Every whole frame, read between the keys: members key at their own delays, and two keys an artist snapped
+    # onto one frame still leave the ramp up to them.
+    first = min(f[0] for curves in faces for f, _v in curves)
+    last = max(f[-1] for curves in faces for f, _v in curves)
+    ranges = spans or [(first, last)]
+    frames = np.unique(np.concatenate([np.arange(np.ceil(lo), np.floor(hi) + 1) for lo, hi in ranges]))
     if not len(frames):
         return 1
-    # Each face's members key at their own delays: its curves are read between their keys on one grid of frames.
     shown = sum(np.max([np.interp(frames, f, v) for f, v in curves], axis=0) for curves in faces)
-    return int(round(frames[int(np.argmax(shown))]))
+    return int(frames[int(np.argmax(shown))])
 
 
 def open_eyes_frame(collection, frame: int, within: int) -> int:

@@ -199,4 +199,17 @@ def test_the_demo_still_is_a_clear_expression_not_many_faint_keys(addon, empty_s
         curves.update({name: (at, np.array([0, 0, 0.3, 0, 0])) for name in faint})
         keys.write_face(obj.data.shape_keys, obj.name, curves)
     assert demo.most_expressive_frame(faces) in (20, 21)
-    assert demo.most_expressive_frame(faces, [(30, 90)]) in (40, 41)  # within the spans asked for
+    assert demo.most_expressive_frame(faces, [(35, 90)]) in (40, 41)  # within the spans asked for
+    assert 45 <= demo.most_expressive_frame(faces, [(45, 55)]) <= 55  # no key inside: read between the keys
+
+    # The artist's own curves on the same action are not expressions; two keys snapped onto one frame keep the ramp.
+    first = faces.objects[0]
+    action = keys.find_action(first.data.shape_keys)[0]
+    fc = [c for c in sub(addon, "blender.compat").slot_fcurves(action, first.data.shape_keys)
+          if c.data_path == keys.shape_key_path("mouthSmileLeft")][0]
+    fc.keyframe_points.insert(21, 0.0)  # frame 20's smile now drops to 0 on frame 21
+    first.data.shape_keys.eval_time = 0.0
+    first.data.shape_keys.keyframe_insert("eval_time", frame=1)
+    first.data.shape_keys.eval_time = 100.0
+    first.data.shape_keys.keyframe_insert("eval_time", frame=90)
+    assert demo.most_expressive_frame(faces) in (20, 21)
