@@ -306,6 +306,26 @@ def build_demo_scene(scene=None, rows: int = 3, per_row: int = 4, speech: str = 
     return collection, strip
 
 
+# What a blink's shape key is called (crowd.presets.BLINKS): ARKit's and Faceshift's eyeBlink/EyeBlink, VRoid's
+# Fcl_EYE_Close. A still is of the reactions, not of closed eyes.
+_BLINK_MARKS = ("Blink", "_EYE_Close")
+
+
+def _is_blink(data_path: str) -> bool:
+    return any(mark in data_path for mark in _BLINK_MARKS)
+
+
+def _animated_faces(collection):
+    """(shape keys, the tool's action) of each face in the collection the tool animated."""
+    from . import keys
+
+    for obj in collection.all_objects:
+        key = obj.data.shape_keys if obj.type == "MESH" else None
+        action = keys.find_action(key)[0] if key else None
+        if action is not None:
+            yield key, action
+
+
 def most_expressive_frame(collection, spans=None) -> int:
     """The frame where the faces show an expression most clearly (within one of `spans`, [(first, last) frame],
     if given): each face's strongest shape key, blinks aside, added over the faces. A smile or a frown at 0.7 reads
@@ -314,14 +334,12 @@ def most_expressive_frame(collection, spans=None) -> int:
     from . import keys
 
     faces = []
-    for obj in collection.all_objects:
-        key = obj.data.shape_keys if obj.type == "MESH" else None
-        action = keys.find_action(key)[0] if key else None
-        values = {keys.shape_key_path(block.name) for block in key.key_blocks} if key else set()
+    for key, action in _animated_faces(collection):
+        values = {keys.shape_key_path(block.name) for block in key.key_blocks}
         curves = []
-        for fc in compat.slot_fcurves(action, key) if action else ():
-            if fc.data_path not in values or "Blink" in fc.data_path or "_EYE_Close" in fc.data_path:
-                continue  # a still of the reactions, not of closed eyes
+        for fc in compat.slot_fcurves(action, key):
+            if fc.data_path not in values or _is_blink(fc.data_path):
+                continue
             co = np.empty(2 * len(fc.keyframe_points), dtype=np.float64)
             fc.keyframe_points.foreach_get("co", co)
             order = np.argsort(co[0::2], kind="stable")  # keys moved by a script may be out of order
@@ -345,14 +363,8 @@ def most_expressive_frame(collection, spans=None) -> int:
 
 def open_eyes_frame(collection, frame: int, within: int) -> int:
     """The frame within `within` of `frame` where the fewest eyes are closed: a still of faces, not of blinks."""
-    from . import keys
-
-    curves = []
-    for obj in collection.all_objects:
-        key = obj.data.shape_keys if obj.type == "MESH" else None
-        action = keys.find_action(key)[0] if key else None
-        curves += [fc for fc in (compat.existing_fcurves(action) if action else ()) if "Blink" in fc.data_path
-                   or "_EYE_Close" in fc.data_path]
+    curves = [fc for _key, action in _animated_faces(collection) for fc in compat.existing_fcurves(action)
+              if _is_blink(fc.data_path)]
     frames = range(frame - within, frame + within + 1)
     return min(frames, key=lambda f: (round(sum(fc.evaluate(f) for fc in curves), 3), abs(f - frame)))
 
