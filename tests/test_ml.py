@@ -277,24 +277,37 @@ def test_recording_normalisation_leans_on_the_prior_until_the_voice_is_heard():
     assert abs(quiet[:, 0].mean()) < 1e-5 and not np.allclose(loud[:, 1:], quiet[:, 1:], atol=0.1)
 
 
+def syllables(t):
+    """0.35 s of voice, 0.15 s of pause, over and over: the speech gate needs quiet to hear speech against."""
+    return np.where(t * 2 % 1 < 0.7, 1.0, 1e-3)
+
+
+def harmonic_voice(f0, second=0.5, breath=0.0, harmonics=20, seconds=3.0):
+    """A voice of `f0` in syllables: its second harmonic at `second` of the first, the others falling off as 0.3/n,
+    and breath noise at `breath` of the first's amplitude."""
+    t = np.arange(int(seconds * SR)) / SR
+    y = sum(a * np.sin(2 * np.pi * f0 * n * t) for n, a in ((1, 1.0), (2, second), *((n, 0.3 / n) for n in range(3, harmonics))))
+    if breath:
+        y = y + breath * np.random.default_rng(0).standard_normal(len(t))
+    return (0.2 * syllables(t) * y).astype(np.float32)
+
+
+def voiced_values(y, name):
+    """(the frame feature `name` on the voiced frames, which frames are voiced)."""
+    frames = features.frame_features(y)
+    return frames.feats[frames.voiced, features.FRAME_NAMES.index(name)], frames.voiced
+
+
 def test_cepstral_peak_and_h1_h2_tell_a_clear_voice_from_a_breathy_one():
     """A voice of 200 Hz with its harmonics falling off (a pressed voice's second harmonic at half the first's), and
     the same voice breathy: a weaker second harmonic and breath noise between the harmonics. The cepstral peak
     stands out less in the breathy voice; H1-H2 reads the two harmonics' levels (6 dB and 20 dB)."""
-    t = np.arange(3 * SR) / SR
-    rng = np.random.default_rng(0)
-
-    def voice(second, breath):
-        y = sum(a * np.sin(2 * np.pi * 200 * n * t) for n, a in ((1, 1.0), (2, second), *((n, 0.3 / n) for n in range(3, 20))))
-        syllables = np.where(t * 2 % 1 < 0.7, 1.0, 1e-3)  # 0.35 s of voice, 0.15 s of pause
-        return (0.2 * syllables * (y + breath * rng.standard_normal(len(t)))).astype(np.float32)
-
     def voiced_mean(y, name):
-        frames = features.frame_features(y)
-        assert frames.voiced.mean() > 0.5
-        return float(frames.feats[frames.voiced, features.FRAME_NAMES.index(name)].mean())
+        values, voiced = voiced_values(y, name)
+        assert voiced.mean() > 0.5
+        return float(values.mean())
 
-    pressed, breathy = voice(0.5, 0.0), voice(0.1, 0.3)
+    pressed, breathy = harmonic_voice(200, 0.5), harmonic_voice(200, 0.1, breath=0.3)
     assert voiced_mean(pressed, "h1h2") == pytest.approx(20 * np.log10(1 / 0.5), abs=1.5)
     assert voiced_mean(breathy, "h1h2") == pytest.approx(20 * np.log10(1 / 0.1), abs=1.5)
     assert voiced_mean(pressed, "cpp") > voiced_mean(breathy, "cpp") + 5
@@ -305,25 +318,16 @@ def test_cepstral_peak_and_h1_h2_tell_a_clear_voice_from_a_breathy_one():
 def test_cepstral_peak_and_h1_h2_hold_for_deep_voices_quiet_files_and_tones():
     """A deep voice (65 Hz, under YIN's 70 Hz floor) is as clear as one at 75 Hz; the same take 30 dB quieter reads
     the same; a pure tone (a censor's bleep over the speech) stays within 60 dB, not 160."""
-    t = np.arange(3 * SR) / SR
-    syllables = np.where(t * 2 % 1 < 0.7, 1.0, 1e-3)
-
-    def voice(f0):
-        y = sum(a * np.sin(2 * np.pi * f0 * n * t) for n, a in ((1, 1.0), (2, 0.5), *((n, 0.3 / n) for n in range(3, 90))))
-        return (0.2 * syllables * y).astype(np.float32)
-
-    def voiced(y, name):
-        frames = features.frame_features(y)
-        return frames.feats[frames.voiced, features.FRAME_NAMES.index(name)], frames.voiced
-
-    deep, usual = voiced(voice(65), "cpp")[0].mean(), voiced(voice(75), "cpp")[0].mean()
+    deep = voiced_values(harmonic_voice(65, harmonics=90), "cpp")[0].mean()
+    usual = voiced_values(harmonic_voice(75, harmonics=90), "cpp")[0].mean()
     assert deep > usual - 3
     y = real_speech()
-    loud, where = voiced(y, "cpp")
-    quiet, _ = voiced(y * np.float32(10 ** (-30 / 20)), "cpp")
+    loud, _ = voiced_values(y, "cpp")
+    quiet, _ = voiced_values(y * np.float32(10 ** (-30 / 20)), "cpp")
     assert len(loud) == len(quiet) and np.abs(loud - quiet).max() < 0.5
-    tone, where = voiced((0.3 * syllables * np.sin(2 * np.pi * 1000 * t)).astype(np.float32), "h1h2")
-    assert where.mean() > 0.5 and np.all(np.abs(tone) <= 60.01)
+    t = np.arange(3 * SR) / SR
+    tone, voiced = voiced_values((0.3 * syllables(t) * np.sin(2 * np.pi * 1000 * t)).astype(np.float32), "h1h2")
+    assert voiced.mean() > 0.5 and np.all(np.abs(tone) <= 60.01)
 
 
 def test_pooling_matches_direct_statistics():
